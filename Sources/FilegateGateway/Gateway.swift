@@ -1,0 +1,150 @@
+public import FilegateCore
+import FilegateDialects
+public import FilegateWire
+public import Logging
+import NIOCore
+
+/// The per-request path of DESIGN.md: pick the dialect, authenticate, parse, route, call the backend, render.
+///
+/// Everything a request touches after the listener is here, in order; the stages live in their own files
+/// (dialect codecs in FilegateDialects, `ClientKeyring`, `CreateFileRequest`).
+public struct Gateway: Sendable {
+    /// Where each client's requests go until file ids are routed: its `default_backend`.
+    public struct Route: Sendable {
+        public var backendName: String
+        public var backend: any Backend
+        /// Filled in when a create carries no `expires_after` (DESIGN.md "expires_after").
+        public var defaultExpiresAfterSeconds: Int64?
+
+        public init(backendName: String, backend: any Backend, defaultExpiresAfterSeconds: Int64?) {
+            self.backendName = backendName
+            self.backend = backend
+            self.defaultExpiresAfterSeconds = defaultExpiresAfterSeconds
+        }
+    }
+
+    /// Settings the gateway reads per request.
+    public struct Settings: Sendable {
+        /// Where clients reach filegate; dated creates name the new file under it (`Location`).
+        public var publicBaseURL: String
+        /// Counts HTTP body bytes of a create.
+        public var maxUploadBytes: Int64
+
+        public init(publicBaseURL: String, maxUploadBytes: Int64) {
+            self.publicBaseURL = publicBaseURL
+            self.maxUploadBytes = maxUploadBytes
+        }
+    }
+
+    private let keyring: ClientKeyring
+    private let routes: [String: Route]
+    private let settings: Settings
+    private let spool: FilePartSpool
+    private let logger: Logger
+
+    /// - Parameter routes: by client name; a client without a route is refused (403).
+    public init(keyring: ClientKeyring, routes: [String: Route], settings: Settings, spool: FilePartSpool, logger: Logger) {
+        self.keyring = keyring
+        self.routes = routes
+        self.settings = settings
+        self.spool = spool
+        self.logger = logger
+    }
+
+    public func respond(to request: GatewayRequest) async -> GatewayResponse {
+        let requestID = RequestID.make()
+        var logger = self.logger
+        logger[metadataKey: LogKey.requestID] = "\(requestID)"
+        guard let root = DialectRoot.matching(path: request.head.path) else {
+            let error = GatewayError.notFound("Unknown path: no Files API is served here.")
+            return finish(.failure(error), dialect: .openAI, requestID: requestID, logger: logger)
+        }
+        var dialect = root.errorDialect
+        do throws(GatewayError) {
+            let client = try authenticate(request.head.headers)
+            logger[metadataKey: LogKey.client] = "\(client.name)"
+            let inbound = try root.parse(method: request.head.method, path: request.head.path, query: request.head.query)
+            dialect = inbound.dialect
+            logger[metadataKey: LogKey.operation] = "\(inbound.operation.name)"
+            guard let route = routes[client.name] else {
+                throw GatewayError(.forbidden, "This key may not use any backend.")
+            }
+            logger[metadataKey: LogKey.backend] = "\(route.backendName)"
+            let rendered = try await perform(inbound.operation, on: route, dialect: dialect, request: request)
+            return finish(.success(rendered), dialect: dialect, requestID: requestID, logger: logger)
+        } catch {
+            return finish(.failure(error), dialect: dialect, requestID: requestID, logger: logger)
+        }
+    }
+
+    /// Answers an error raised before any dialect is known (a request filegate could not parse): OpenAI's shape.
+    public func render(_ error: GatewayError) -> GatewayResponse {
+        finish(.failure(error), dialect: .openAI, requestID: .make(), logger: logger)
+    }
+
+    private func authenticate(_ headers: HTTPHeaders) throws(GatewayError) -> ClientConfig {
+        try keyring.authenticate(apiKeyValues: headers["api-key"], authorizationValues: headers["authorization"])
+    }
+
+    private func perform(
+        _ operation: FilegateCore.Operation,
+        on route: Route,
+        dialect: Dialect,
+        request: GatewayRequest
+    ) async throws(GatewayError) -> GatewayResponse {
+        switch operation {
+        case .createFile:
+            let create = CreateFileRequest(
+                head: request.head,
+                maxUploadBytes: settings.maxUploadBytes,
+                defaultExpiresAfterSeconds: route.defaultExpiresAfterSeconds,
+                spool: spool
+            )
+            let file = try await create.run(body: request.body, sendContinue: request.sendContinue, backend: route.backend)
+            return GatewayResponse(dialect.renderCreated(file, publicBaseURL: settings.publicBaseURL))
+        case .listFiles(let query):
+            return GatewayResponse(dialect.renderList(try await route.backend.listFiles(query)))
+        case .retrieveFile(let id):
+            return GatewayResponse(dialect.renderFile(try await route.backend.retrieveFile(id)))
+        case .deleteFile(let id):
+            return GatewayResponse(dialect.renderDeletion(try await route.backend.deleteFile(id)))
+        case .fileContent(let id):
+            let content = try await route.backend.fileContent(id)
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: content.contentType)
+            return GatewayResponse(status: 200, headers: headers, content: .stream(content.body))
+        }
+    }
+
+    /// Renders errors in the client's dialect, adds the request id and logs one line per request.
+    private func finish(
+        _ result: Result<GatewayResponse, GatewayError>,
+        dialect: Dialect,
+        requestID: RequestID,
+        logger: Logger
+    ) -> GatewayResponse {
+        var response: GatewayResponse
+        switch result {
+        case .success(let answer):
+            response = answer
+            logger.info("request done", metadata: [LogKey.status: "\(response.status)"])
+        case .failure(let error):
+            response = GatewayResponse(dialect.renderError(error))
+            let level: Logger.Level = error.status >= 500 ? .error : .info
+            var metadata: Logger.Metadata = [LogKey.status: "\(error.status)", LogKey.errorCode: "\(error.code.rawValue)"]
+            if let underlying = error.underlying { metadata["filegate.underlying"] = "\(underlying)" }
+            logger.log(level: level, "request failed: \(error.message)", metadata: metadata)
+        }
+        response.headers.replaceOrAdd(name: dialect.profile.requestIDHeader, value: requestID.description)
+        return response
+    }
+}
+
+extension GatewayResponse {
+    /// A dialect's rendered answer as the listener writes it.
+    init(_ rendered: RenderedResponse) {
+        var headers = HTTPHeaders()
+        for (name, value) in rendered.headers { headers.add(name: name, value: value) }
+        self.init(status: rendered.status, headers: headers, content: rendered.body.map { .buffer($0) } ?? .empty)
+    }
+}
