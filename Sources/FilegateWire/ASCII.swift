@@ -88,3 +88,11 @@ enum ASCII {
         return value
     }
 }
+
+extension StringProtocol {
+    /// The text without leading and trailing SP/HTAB.
+    func trimmingWhitespace() -> String {
+        let bytes = Array(utf8)
+        return ASCII.string(ASCII.trimmed(bytes[...]))
+    }
+}

@@ -21,7 +21,9 @@ struct HeaderParameters: Sendable {
         }
         func token() -> ArraySlice<UInt8> {
             let start = position
-            while position < bytes.count, ASCII.isTokenCharacter(bytes[position]) || bytes[position] == UInt8(ascii: "/") {
+            while position < bytes.count,
+                ASCII.isTokenCharacter(bytes[position]) || bytes[position] == UInt8(ascii: "/")
+            {
                 position += 1
             }
             return bytes[start..<position]

@@ -9,7 +9,12 @@ public struct MultipartPartHead: Hashable, Sendable {
     /// Every header of the part, as sent, for a rewriter that passes parts on.
     public var headers: HTTPHeaders
 
-    public init(name: String, filename: String? = nil, contentType: String? = nil, headers: HTTPHeaders = HTTPHeaders()) {
+    public init(
+        name: String,
+        filename: String? = nil,
+        contentType: String? = nil,
+        headers: HTTPHeaders = HTTPHeaders()
+    ) {
         self.name = name
         self.filename = filename
         self.contentType = contentType

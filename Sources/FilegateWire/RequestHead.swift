@@ -43,7 +43,7 @@ public struct RequestHead: Sendable, Hashable {
 
     /// Whether the client waits for `100 Continue` before sending its body (RFC 9110 §10.1.1).
     public var expectsContinue: Bool {
-        headers["Expect"].contains { ASCII.equalsIgnoringCase(String($0.trimmingWhitespace()), "100-continue") }
+        headers["Expect"].contains { ASCII.equalsIgnoringCase($0.trimmingWhitespace(), "100-continue") }
     }
 
     /// The body's framing; `RequestParser` has already refused a head whose framing fields conflict.
@@ -55,13 +55,5 @@ public struct RequestHead: Sendable, Hashable {
             return .length(length)
         }
         return .none
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing SP/HTAB.
-    func trimmingWhitespace() -> String {
-        let bytes = Array(utf8)
-        return ASCII.string(ASCII.trimmed(bytes[...]))
     }
 }

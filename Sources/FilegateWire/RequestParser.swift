@@ -94,7 +94,10 @@ public struct RequestParser: Sendable {
             case .failed(let error):
                 throw error
             case .requestLine:
-                let tooLong = WireError(.uriTooLong, "The request line is longer than \(limits.maxRequestLineBytes) bytes.")
+                let tooLong = WireError(
+                    .uriTooLong,
+                    "The request line is longer than \(limits.maxRequestLineBytes) bytes."
+                )
                 guard let line = try readLine(&buffer, maxContent: limits.maxRequestLineBytes, tooLong: tooLong) else {
                     return nil
                 }
@@ -143,7 +146,10 @@ public struct RequestParser: Sendable {
 
     /// Reads one header field line, or the empty line that ends the section.
     private mutating func readHeaderLine(_ buffer: inout ByteBuffer) throws(WireError) -> HeaderLine {
-        let tooLarge = WireError(.headerFieldsTooLarge, "The request headers are larger than \(limits.maxHeaderBytes) bytes.")
+        let tooLarge = WireError(
+            .headerFieldsTooLarge,
+            "The request headers are larger than \(limits.maxHeaderBytes) bytes."
+        )
         guard let line = try readLine(&buffer, maxContent: limits.maxHeaderBytes - sectionBytes - 2, tooLong: tooLarge)
         else { return .incomplete }
         sectionBytes += line.count + 2
@@ -172,7 +178,9 @@ public struct RequestParser: Sendable {
     /// Reads a chunk-size line; returns false when it is not complete yet.
     private mutating func readChunkSize(_ buffer: inout ByteBuffer) throws(WireError) -> Bool {
         let budget = limits.maxChunkExtensionBytes - extensionBytes
-        let tooLong = WireError.badRequest("The chunk extensions are longer than \(limits.maxChunkExtensionBytes) bytes.")
+        let tooLong = WireError.badRequest(
+            "The chunk extensions are longer than \(limits.maxChunkExtensionBytes) bytes."
+        )
         guard let line = try readLine(&buffer, maxContent: Self.maxChunkSizeDigits + budget, tooLong: tooLong) else {
             return false
         }
@@ -222,7 +230,10 @@ public struct RequestParser: Sendable {
 
     /// Reads one trailer line, checking its syntax and discarding it; returns false when it is not complete yet.
     private mutating func readTrailerLine(_ buffer: inout ByteBuffer) throws(WireError) -> Bool {
-        let tooLarge = WireError(.headerFieldsTooLarge, "The request trailers are larger than \(limits.maxHeaderBytes) bytes.")
+        let tooLarge = WireError(
+            .headerFieldsTooLarge,
+            "The request trailers are larger than \(limits.maxHeaderBytes) bytes."
+        )
         guard let line = try readLine(&buffer, maxContent: limits.maxHeaderBytes - sectionBytes - 2, tooLong: tooLarge)
         else { return false }
         sectionBytes += line.count + 2
@@ -353,7 +364,9 @@ extension RequestParser {
         let hostEnd: Int
         if bytes.first == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1,
-                bytes[1..<close].allSatisfy({ ASCII.hexValue($0) != nil || $0 == ASCII.colon || $0 == UInt8(ascii: ".") })
+                bytes[1..<close].allSatisfy({
+                    ASCII.hexValue($0) != nil || $0 == ASCII.colon || $0 == UInt8(ascii: ".")
+                })
             else { return false }
             hostEnd = close + 1
         } else {

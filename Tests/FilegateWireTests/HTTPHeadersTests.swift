@@ -62,13 +62,18 @@ struct RequestHeadTests {
         ]
     )
     func keepAlive(version: HTTPVersion, headers: [(String, String)], expected: Bool) {
-        #expect(RequestHead(method: "GET", target: "/", version: version, headers: HTTPHeaders(headers)).keepAlive == expected)
+        #expect(
+            RequestHead(method: "GET", target: "/", version: version, headers: HTTPHeaders(headers)).keepAlive
+                == expected
+        )
     }
 
     @Test(
         "expects 100-continue",
-        arguments: [([(String, String)](), false), ([("Expect", "100-continue")], true),
-                    ([("expect", "100-Continue")], true), ([("Expect", "")], false)]
+        arguments: [
+            ([(String, String)](), false), ([("Expect", "100-continue")], true),
+            ([("expect", "100-Continue")], true), ([("Expect", "")], false),
+        ]
     )
     func expectsContinue(headers: [(String, String)], expected: Bool) {
         #expect(RequestHead(method: "POST", target: "/", headers: HTTPHeaders(headers)).expectsContinue == expected)

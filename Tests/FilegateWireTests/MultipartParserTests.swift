@@ -40,14 +40,18 @@ struct MultipartParserTests {
         (
             "file then purpose",
             delimiter + part("file", "y.jsonl") + "line\r\n" + delimiter + part("purpose") + "fine-tune\r\n" + close,
-            [head("file", "y.jsonl"), .partBody("line"), .partEnd, head("purpose"), .partBody("fine-tune"), .partEnd, .end]
+            [
+                head("file", "y.jsonl"), .partBody("line"), .partEnd, head("purpose"), .partBody("fine-tune"), .partEnd,
+                .end,
+            ]
         ),
         (
             "boundary-like bytes inside data",
             delimiter + part("file", "z.bin")
                 + "a\r\n--\(boundary.dropLast())\r\n-\r\r\n--\r\n--\(boundary.dropLast())X--\r\n" + close,
             [
-                head("file", "z.bin"), .partBody("a\r\n--\(boundary.dropLast())\r\n-\r\r\n--\r\n--\(boundary.dropLast())X--"),
+                head("file", "z.bin"),
+                .partBody("a\r\n--\(boundary.dropLast())\r\n-\r\r\n--\r\n--\(boundary.dropLast())X--"),
                 .partEnd, .end,
             ]
         ),
@@ -58,7 +62,8 @@ struct MultipartParserTests {
         ),
         (
             "preamble and epilogue ignored, empty part",
-            "This is a preamble.\r\n\r\n" + delimiter + part("purpose") + "\r\n" + close + "\r\nepilogue --\(boundary)\r\n",
+            "This is a preamble.\r\n\r\n" + delimiter + part("purpose") + "\r\n" + close
+                + "\r\nepilogue --\(boundary)\r\n",
             [head("purpose"), .partEnd, .end]
         ),
         (
@@ -71,8 +76,10 @@ struct MultipartParserTests {
                         name: "a\"b",
                         filename: "q\\.txt",
                         headers: HTTPHeaders([
-                            ("Content-Disposition",
-                             "form-data;name=\"a\\\"b\"; filename=\"q\\\\.txt\"; filename*=UTF-8''q.txt"),
+                            (
+                                "Content-Disposition",
+                                "form-data;name=\"a\\\"b\"; filename=\"q\\\\.txt\"; filename*=UTF-8''q.txt"
+                            ),
                             ("X-Extra", "1"),
                         ])
                     )
@@ -94,37 +101,65 @@ struct MultipartParserTests {
     }
 
     static let refused: [(name: String, input: String, message: String)] = [
-        ("truncated inside data", delimiter + part("file", "x") + "abc",
-         "Malformed multipart body: the multipart body ended before its closing boundary."),
-        ("truncated after a delimiter", delimiter + part("purpose") + "batch\r\n--\(boundary)",
-         "Malformed multipart body: the multipart body ended before its closing boundary."),
-        ("truncated in part headers", delimiter + "Content-Disposition: form-data; name=\"a\"\r\n",
-         "Malformed multipart body: the multipart body ended before its closing boundary."),
-        ("no delimiter at all", "just some bytes",
-         "Malformed multipart body: the multipart body ended before its closing boundary."),
+        (
+            "truncated inside data", delimiter + part("file", "x") + "abc",
+            "Malformed multipart body: the multipart body ended before its closing boundary."
+        ),
+        (
+            "truncated after a delimiter", delimiter + part("purpose") + "batch\r\n--\(boundary)",
+            "Malformed multipart body: the multipart body ended before its closing boundary."
+        ),
+        (
+            "truncated in part headers", delimiter + "Content-Disposition: form-data; name=\"a\"\r\n",
+            "Malformed multipart body: the multipart body ended before its closing boundary."
+        ),
+        (
+            "no delimiter at all", "just some bytes",
+            "Malformed multipart body: the multipart body ended before its closing boundary."
+        ),
         ("empty body", "", "Malformed multipart body: the multipart body ended before its closing boundary."),
-        ("LF-only lines", "--\(boundary)\nContent-Disposition: form-data; name=\"a\"\n\nx\n--\(boundary)--\n",
-         "Malformed multipart body: a line ends with a bare LF instead of CRLF."),
-        ("LF-only header lines", delimiter + "Content-Disposition: form-data; name=\"a\"\n\nx\r\n" + close,
-         "Malformed multipart body: a line ends with a bare LF instead of CRLF."),
-        ("part without a name", delimiter + "Content-Disposition: form-data; filename=\"x\"\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part has no name."),
-        ("part without Content-Disposition", delimiter + "Content-Type: text/plain\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part has no valid Content-Disposition: form-data header."),
-        ("attachment disposition", delimiter + "Content-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part has no valid Content-Disposition: form-data header."),
-        ("unterminated quoted string", delimiter + "Content-Disposition: form-data; name=\"a\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part has no valid Content-Disposition: form-data header."),
-        ("malformed part header", delimiter + "Content-Disposition : form-data; name=\"a\"\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part header line is malformed."),
-        ("bytes after a delimiter", delimiter + part("a") + "x\r\n--\(boundary)X\r\n" + part("b") + "y\r\n" + close,
-         "Malformed multipart body: a boundary is followed by unexpected bytes."),
-        ("single hyphen after a delimiter", delimiter + part("a") + "x\r\n--\(boundary)-x\r\n",
-         "Malformed multipart body: a boundary is followed by unexpected bytes."),
-        ("part headers too large",
-         delimiter + "Content-Disposition: form-data; name=\"a\"\r\nX-Big: " + String(repeating: "b", count: 17000)
-            + "\r\n\r\nx\r\n" + close,
-         "Malformed multipart body: a part's headers are larger than 16384 bytes."),
+        (
+            "LF-only lines", "--\(boundary)\nContent-Disposition: form-data; name=\"a\"\n\nx\n--\(boundary)--\n",
+            "Malformed multipart body: a line ends with a bare LF instead of CRLF."
+        ),
+        (
+            "LF-only header lines", delimiter + "Content-Disposition: form-data; name=\"a\"\n\nx\r\n" + close,
+            "Malformed multipart body: a line ends with a bare LF instead of CRLF."
+        ),
+        (
+            "part without a name", delimiter + "Content-Disposition: form-data; filename=\"x\"\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part has no name."
+        ),
+        (
+            "part without Content-Disposition", delimiter + "Content-Type: text/plain\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part has no valid Content-Disposition: form-data header."
+        ),
+        (
+            "attachment disposition", delimiter + "Content-Disposition: attachment; name=\"a\"\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part has no valid Content-Disposition: form-data header."
+        ),
+        (
+            "unterminated quoted string", delimiter + "Content-Disposition: form-data; name=\"a\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part has no valid Content-Disposition: form-data header."
+        ),
+        (
+            "malformed part header", delimiter + "Content-Disposition : form-data; name=\"a\"\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part header line is malformed."
+        ),
+        (
+            "bytes after a delimiter", delimiter + part("a") + "x\r\n--\(boundary)X\r\n" + part("b") + "y\r\n" + close,
+            "Malformed multipart body: a boundary is followed by unexpected bytes."
+        ),
+        (
+            "single hyphen after a delimiter", delimiter + part("a") + "x\r\n--\(boundary)-x\r\n",
+            "Malformed multipart body: a boundary is followed by unexpected bytes."
+        ),
+        (
+            "part headers too large",
+            delimiter + "Content-Disposition: form-data; name=\"a\"\r\nX-Big: " + String(repeating: "b", count: 17000)
+                + "\r\n\r\nx\r\n" + close,
+            "Malformed multipart body: a part's headers are larger than 16384 bytes."
+        ),
     ]
 
     @Test("refused bodies, whole and split at every offset", arguments: refused)
@@ -153,7 +188,8 @@ struct MultipartParserTests {
             parseMultipart(tooBig, boundary: Self.boundary, limits: small).last
                 == .error("Malformed multipart body: a part's headers are larger than 50 bytes.")
         )
-        let three = Self.delimiter + Self.part("a") + "1\r\n" + Self.delimiter + Self.part("b") + "2\r\n"
+        let three =
+            Self.delimiter + Self.part("a") + "1\r\n" + Self.delimiter + Self.part("b") + "2\r\n"
             + Self.delimiter + Self.part("c") + "3\r\n" + Self.close
         #expect(
             parseMultipart(three, boundary: Self.boundary, limits: small).last
@@ -165,8 +201,15 @@ struct MultipartParserTests {
     func holdsBackOnlyAPossibleDelimiter() throws {
         var parser = MultipartParser(boundary: "xyz")
         var buffer = ByteBuffer(string: "--xyz\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n")
-        #expect(try parser.next(&buffer) == .partHead(MultipartPartHead(
-            name: "file", headers: ["Content-Disposition": "form-data; name=\"file\""])))
+        #expect(
+            try parser.next(&buffer)
+                == .partHead(
+                    MultipartPartHead(
+                        name: "file",
+                        headers: ["Content-Disposition": "form-data; name=\"file\""]
+                    )
+                )
+        )
         buffer.writeString(String(repeating: "d", count: 1000))
         #expect(try parser.next(&buffer) == .partBody(ByteBuffer(string: String(repeating: "d", count: 1000))))
         #expect(try parser.next(&buffer) == nil)
@@ -188,8 +231,10 @@ struct MultipartParserTests {
         arguments: [
             ("multipart/form-data; boundary=abc", "abc"),
             ("Multipart/Form-Data;boundary=\"a b:c\"", "a b:c"),
-            ("multipart/form-data; charset=utf-8; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
-             "----WebKitFormBoundary7MA4YWxkTrZu0gW"),
+            (
+                "multipart/form-data; charset=utf-8; boundary=----WebKitFormBoundary7MA4YWxkTrZu0gW",
+                "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+            ),
             ("multipart/form-data; BOUNDARY=x; other=1", "x"),
         ]
     )
@@ -208,7 +253,8 @@ struct MultipartParserTests {
         ]
     )
     func badBoundary(contentType: String?) {
-        #expect(throws: GatewayError(.invalidRequest, "The Content-Type must be multipart/form-data with a boundary.")) {
+        #expect(throws: GatewayError(.invalidRequest, "The Content-Type must be multipart/form-data with a boundary."))
+        {
             try MultipartParser.boundary(fromContentType: contentType)
         }
     }

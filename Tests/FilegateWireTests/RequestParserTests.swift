@@ -23,7 +23,10 @@ struct RequestParserTests {
         (
             "POST with Content-Length",
             "POST /v1/files HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world",
-            [head("POST", "/v1/files", .http1_1, [("Host", "a"), ("Content-Length", "11")]), .body("hello world"), .end]
+            [
+                head("POST", "/v1/files", .http1_1, [("Host", "a"), ("Content-Length", "11")]), .body("hello world"),
+                .end,
+            ]
         ),
         (
             "Content-Length 0",
@@ -92,45 +95,77 @@ struct RequestParserTests {
     static let manyFields = (0...100).map { "X-\($0): v\r\n" }.joined()
 
     static let refused: [(name: String, input: String, kind: WireError.Kind)] = [
-        ("Content-Length and Transfer-Encoding",
-         "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", .badRequest),
-        ("two equal Content-Length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-         .badRequest),
+        (
+            "Content-Length and Transfer-Encoding",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", .badRequest
+        ),
+        (
+            "two equal Content-Length",
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+            .badRequest
+        ),
         ("Content-Length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc", .badRequest),
         ("Content-Length with sign", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", .badRequest),
         ("Content-Length negative", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", .badRequest),
         ("Content-Length hex", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\nabc", .badRequest),
         ("Content-Length empty", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", .badRequest),
-        ("Content-Length overflow", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n",
-         .badRequest),
+        (
+            "Content-Length overflow", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9223372036854775808\r\n\r\n",
+            .badRequest
+        ),
         ("Transfer-Encoding gzip", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n", .badRequest),
-        ("Transfer-Encoding chunked not last",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .badRequest),
-        ("Transfer-Encoding gzip then chunked",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", .badRequest),
-        ("two Transfer-Encoding fields",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", .badRequest),
-        ("Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .badRequest),
+        (
+            "Transfer-Encoding chunked not last",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", .badRequest
+        ),
+        (
+            "Transfer-Encoding gzip then chunked",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", .badRequest
+        ),
+        (
+            "two Transfer-Encoding fields",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            .badRequest
+        ),
+        (
+            "Transfer-Encoding on HTTP/1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            .badRequest
+        ),
         ("chunk size not hex", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", .badRequest),
         ("chunk size empty", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", .badRequest),
         ("chunk size with sign", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\n", .badRequest),
-        ("chunk size overflow", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8000000000000000\r\n",
-         .badRequest),
-        ("chunk size too many digits",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000001\r\n", .badRequest),
-        ("chunk size followed by junk", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\n",
-         .badRequest),
-        ("chunk data without CRLF",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n", .badRequest),
-        ("chunk data followed by bare LF",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n", .badRequest),
-        ("chunk extensions too long",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;x=" + String(repeating: "e", count: 4100)
-            + "\r\na\r\n0\r\n\r\n", .badRequest),
-        ("chunk extensions too long in total",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
-            + String(repeating: "1;x=" + String(repeating: "e", count: 1000) + "\r\na\r\n", count: 5) + "0\r\n\r\n",
-         .badRequest),
+        (
+            "chunk size overflow",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n8000000000000000\r\n",
+            .badRequest
+        ),
+        (
+            "chunk size too many digits",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000001\r\n", .badRequest
+        ),
+        (
+            "chunk size followed by junk", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\n",
+            .badRequest
+        ),
+        (
+            "chunk data without CRLF",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXY0\r\n\r\n", .badRequest
+        ),
+        (
+            "chunk data followed by bare LF",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n", .badRequest
+        ),
+        (
+            "chunk extensions too long",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1;x=" + String(repeating: "e", count: 4100)
+                + "\r\na\r\n0\r\n\r\n", .badRequest
+        ),
+        (
+            "chunk extensions too long in total",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + String(repeating: "1;x=" + String(repeating: "e", count: 1000) + "\r\na\r\n", count: 5) + "0\r\n\r\n",
+            .badRequest
+        ),
         ("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", .badRequest),
         ("obs-fold with tab", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n\tc\r\n\r\n", .badRequest),
         ("first header line starts with space", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", .badRequest),
@@ -158,14 +193,21 @@ struct RequestParserTests {
         ("version with two minor digits", "GET / HTTP/1.10\r\nHost: a\r\n\r\n", .badRequest),
         ("request line too long", "GET /" + longTarget + " HTTP/1.1\r\nHost: a\r\n\r\n", .uriTooLong),
         ("request line too long without CRLF", "GET /" + longTarget, .uriTooLong),
-        ("header section too large",
-         "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "b", count: 33000) + "\r\n\r\n", .headerFieldsTooLarge),
-        ("header section too large without CRLF",
-         "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "b", count: 33000), .headerFieldsTooLarge),
+        (
+            "header section too large",
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "b", count: 33000) + "\r\n\r\n",
+            .headerFieldsTooLarge
+        ),
+        (
+            "header section too large without CRLF",
+            "GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "b", count: 33000), .headerFieldsTooLarge
+        ),
         ("too many header fields", "GET / HTTP/1.1\r\nHost: a\r\n" + manyFields + "\r\n", .headerFieldsTooLarge),
-        ("too many trailer fields",
-         "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + manyFields + manyFields + "\r\n",
-         .headerFieldsTooLarge),
+        (
+            "too many trailer fields",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + manyFields + manyFields + "\r\n",
+            .headerFieldsTooLarge
+        ),
         ("HTTP/2.0", "GET / HTTP/2.0\r\nHost: a\r\n\r\n", .httpVersionNotSupported),
         ("HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", .httpVersionNotSupported),
         ("HTTP/0.9 version", "GET / HTTP/0.9\r\nHost: a\r\n\r\n", .httpVersionNotSupported),
@@ -209,7 +251,10 @@ struct RequestParserTests {
         ("short Content-Length body", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello"),
         ("Content-Length body not started", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n"),
         ("chunked, inside a chunk", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"),
-        ("chunked, before the chunk CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"),
+        (
+            "chunked, before the chunk CRLF",
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello"
+        ),
         ("chunked, no last chunk", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"),
         ("chunked, in trailers", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: y\r\n"),
         ("second pipelined request cut", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHo"),
@@ -272,13 +317,22 @@ struct RequestParserTests {
 
     @Test("limits are configurable")
     func customLimits() {
-        let limits = RequestLimits(maxRequestLineBytes: 20, maxHeaderBytes: 30, maxHeaderCount: 2, maxChunkExtensionBytes: 4)
+        let limits = RequestLimits(
+            maxRequestLineBytes: 20,
+            maxHeaderBytes: 30,
+            maxHeaderCount: 2,
+            maxChunkExtensionBytes: 4
+        )
         #expect(errorKind(parseRequest("GET /0123456789abcdef HTTP/1.1\r\n", limits: limits)) == .uriTooLong)
         #expect(errorKind(parseRequest("GET /0123 HTTP/1.1\r\nHost: a\r\n\r\n", limits: limits)) == nil)
-        #expect(errorKind(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-B: 2\r\n\r\n", limits: limits))
-            == .headerFieldsTooLarge)
-        #expect(errorKind(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nX-Long: 0123456789\r\n\r\n", limits: limits))
-            == .headerFieldsTooLarge)
+        #expect(
+            errorKind(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nX-B: 2\r\n\r\n", limits: limits))
+                == .headerFieldsTooLarge
+        )
+        #expect(
+            errorKind(parseRequest("GET / HTTP/1.1\r\nHost: a\r\nX-Long: 0123456789\r\n\r\n", limits: limits))
+                == .headerFieldsTooLarge
+        )
         let chunked = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
         let extensions = RequestLimits(maxChunkExtensionBytes: 4)
         #expect(errorKind(parseRequest(chunked + "1;abc\r\nx\r\n0\r\n\r\n", limits: extensions)) == nil)
