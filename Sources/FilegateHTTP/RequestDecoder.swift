@@ -13,10 +13,13 @@ struct RequestDecoder: ByteToMessageDecoder {
         self.parser = RequestParser(limits: limits)
     }
 
+    /// Drains every event the buffered bytes complete: the parser may owe an `.end` with no bytes left, which
+    /// NIO would not ask for until more bytes arrived.
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let event = try parser.next(&buffer) else { return .needMoreData }
-        context.fireChannelRead(wrapInboundOut(event))
-        return .continue
+        while let event = try parser.next(&buffer) {
+            context.fireChannelRead(wrapInboundOut(event))
+        }
+        return .needMoreData
     }
 
     mutating func decodeLast(
@@ -24,9 +27,7 @@ struct RequestDecoder: ByteToMessageDecoder {
         buffer: inout ByteBuffer,
         seenEOF: Bool
     ) throws -> DecodingState {
-        while let event = try parser.next(&buffer) {
-            context.fireChannelRead(wrapInboundOut(event))
-        }
+        _ = try decode(context: context, buffer: &buffer)
         if seenEOF { try parser.finish() }
         return .needMoreData
     }
