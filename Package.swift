@@ -113,8 +113,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FilegateCLITests", swiftSettings: swiftSettings),
         .testTarget(
             name: "FilegateHTTPTests",
             dependencies: [
