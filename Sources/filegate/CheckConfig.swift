@@ -1,4 +1,5 @@
 import ArgumentParser
+import FilegateGateway
 
 /// `filegate check-config --config PATH`: loads the config as `serve` would and reports every problem.
 struct CheckConfig: AsyncParsableCommand {
