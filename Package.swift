@@ -115,8 +115,10 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FilegateCLITests", swiftSettings: swiftSettings),
         .testTarget(
             name: "FilegateHTTPTests",
             dependencies: [

@@ -23,8 +23,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "filegate")
-        let settings = try loadConfigOrExit(path: config)
-        for warning in settings.warnings { logger.warning("config: \(warning)") }
+        let settings = try ConfigLoader.load(path: config)
         signal(SIGPIPE, SIG_IGN)
 
         let threadPool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
@@ -37,14 +36,14 @@ struct Serve: AsyncParsableCommand {
 
         var localBackends: [String: LocalBackend] = [:]
         for backend in settings.backends {
-            guard case .local(let directory) = backend.kind else {
-                logger.warning("backend '\(backend.name)' (\(backend.kind.name)): forwarding to remote kinds is not served yet")
+            guard case .local(let directory) = backend.location else {
+                logger.warning("backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote kinds is not served yet")
                 continue
             }
             localBackends[backend.name] = try await LocalBackend(
                 directory: directory,
                 purposes: backend.purposes ?? Purpose.creatable,
-                expiresAfterRange: backend.expiresAfterRange ?? 3600...2_592_000,
+                expiresAfterRange: backend.expiresAfterRange ?? LocalBackend.defaultExpiresAfterRange,
                 threadPool: threadPool,
                 logger: logger
             )
@@ -73,7 +72,7 @@ struct Serve: AsyncParsableCommand {
                 keyring: keyring,
                 routes: routes,
                 settings: Gateway.Settings(
-                    publicBaseURL: settings.publicBaseURLIfGiven ?? boundURL,
+                    publicBaseURL: settings.givenPublicBaseURL ?? boundURL,
                     maxUploadBytes: settings.maxUploadBytes
                 ),
                 spool: spool,

@@ -1,0 +1,65 @@
+public import FilegateCore
+
+/// One configured backend, checked: where its files live and which purposes and expiries it takes.
+public struct BackendConfig: Hashable, Sendable {
+    /// Where a backend's files live: on this machine, or behind a remote API.
+    public enum Location: Hashable, Sendable {
+        /// The local backend's folder, absolute.
+        case local(directory: String)
+        case remote(RemoteBackendConfig)
+    }
+
+    /// Unique among backends, `[A-Za-z0-9_-]+`: routed file ids and logs carry it.
+    public var name: String
+    public var kind: BackendKind
+    public var location: Location
+    /// The purposes this backend takes on create; `nil` means its dialect's default (DESIGN.md "Purposes").
+    public var purposes: Set<Purpose>?
+    /// The `expires_after` seconds it takes: given, else the kind's default.
+    public var expiresAfterRange: ClosedRange<Int64>?
+    /// Filled in on creates that carry no `expires_after`; inside `expiresAfterRange`.
+    public var defaultExpiresAfterSeconds: Int64?
+
+    public init(
+        name: String,
+        kind: BackendKind,
+        location: Location,
+        purposes: Set<Purpose>? = nil,
+        expiresAfterRange: ClosedRange<Int64>? = nil,
+        defaultExpiresAfterSeconds: Int64? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.location = location
+        self.purposes = purposes
+        self.expiresAfterRange = expiresAfterRange
+        self.defaultExpiresAfterSeconds = defaultExpiresAfterSeconds
+    }
+}
+
+/// How filegate reaches a remote backend: its base URL, its credential and the dialect's extra settings.
+public struct RemoteBackendConfig: Hashable, Sendable {
+    /// `http(s)://host[:port][/prefix]`, no query, no trailing `/`.
+    public var endpoint: String
+    public var apiKey: Secret
+    /// The dated dialect's `api-version` (`2024-06-01`, `2025-04-01-preview`); `nil` for the other kinds.
+    public var apiVersion: String?
+    /// `OpenAI-Organization`, sent only to an `openai` backend.
+    public var organization: String?
+    /// `OpenAI-Project`, sent only to an `openai` backend.
+    public var project: String?
+
+    public init(
+        endpoint: String,
+        apiKey: Secret,
+        apiVersion: String? = nil,
+        organization: String? = nil,
+        project: String? = nil
+    ) {
+        self.endpoint = endpoint
+        self.apiKey = apiKey
+        self.apiVersion = apiVersion
+        self.organization = organization
+        self.project = project
+    }
+}
