@@ -34,16 +34,24 @@ struct CodecTests {
     static let headRows: [(Dialect, Operation, String, String)] = [
         (.openAI, .createFile, "POST", "/v1/files"),
         (.openAI, .listFiles(ListQuery()), "GET", "/v1/files"),
-        (.openAI, .listFiles(ListQuery(purpose: .batch, limit: 5, order: .asc, after: "file-1")), "GET",
-            "/v1/files?purpose=batch&limit=5&order=asc&after=file-1"),
+        (
+            .openAI, .listFiles(ListQuery(purpose: .batch, limit: 5, order: .asc, after: "file-1")), "GET",
+            "/v1/files?purpose=batch&limit=5&order=asc&after=file-1"
+        ),
         (.azureV1(.v1), .retrieveFile(id), "GET", "/openai/v1/files/file-181a1cbdcdcf4677ada87f63a0928099"),
-        (.azureV1(.preview), .deleteFile(id), "DELETE",
-            "/openai/v1/files/file-181a1cbdcdcf4677ada87f63a0928099?api-version=preview"),
-        (Dialects.legacy("2024-06-01"), .fileContent(id), "GET",
-            "/openai/files/file-181a1cbdcdcf4677ada87f63a0928099/content?api-version=2024-06-01"),
+        (
+            .azureV1(.preview), .deleteFile(id), "DELETE",
+            "/openai/v1/files/file-181a1cbdcdcf4677ada87f63a0928099?api-version=preview"
+        ),
+        (
+            Dialects.legacy("2024-06-01"), .fileContent(id), "GET",
+            "/openai/files/file-181a1cbdcdcf4677ada87f63a0928099/content?api-version=2024-06-01"
+        ),
         (Dialects.legacy("2024-10-01-preview"), .createFile, "POST", "/openai/files?api-version=2024-10-01-preview"),
-        (Dialects.legacy("2024-10-21"), .listFiles(ListQuery(purpose: .fineTune)), "GET",
-            "/openai/files?api-version=2024-10-21&purpose=fine-tune"),
+        (
+            Dialects.legacy("2024-10-21"), .listFiles(ListQuery(purpose: .fineTune)), "GET",
+            "/openai/files?api-version=2024-10-21&purpose=fine-tune"
+        ),
     ]
 
     @Test("request heads a server of the dialect accepts", arguments: headRows)
@@ -145,7 +153,8 @@ struct CodecTests {
         let list = FileList(data: files, hasMore: true)
         let rendered = try #require(dialect.renderList(list).body)
         #expect(try dialect.decodeList(rendered) == list)
-        let legacy = #"{"data":[{"id":"file-1","bytes":1,"created_at":1,"filename":"a","purpose":"fine-tune","#
+        let legacy =
+            #"{"data":[{"id":"file-1","bytes":1,"created_at":1,"filename":"a","purpose":"fine-tune","#
             + #""status":"succeeded","object":"file"}],"object":"list"}"#
         #expect(try dialect.decodeList(buffer(legacy)) == FileList(data: [files[0]], hasMore: false))
         let error = #expect(throws: GatewayError.self) { try dialect.decodeList(buffer(#"{"object":"list"}"#)) }
@@ -165,18 +174,33 @@ struct CodecTests {
 
     /// (status, body, expected code, message, param, upstream code kept for logs).
     static let errorRows: [(Int, String?, GatewayError.Code, String, String?, String?)] = [
-        (404, #"{"error":{"message":"No such File object: file-1","type":"invalid_request_error","param":"id","#
-            + #""code":null}}"#, .notFound, "No such File object: file-1", "id", nil),
-        (400, #"{"error":{"code":"invalidPayload","message":"bad","target":"purpose","details":[],"#
-            + #""innererror":null}}"#, .invalidRequest, "bad", "purpose", "upstream code invalidPayload"),
-        (400, #"{"code":"invalid_value","message":"seconds","param":"expires_after","type":"invalid_request_error"}"#,
-            .invalidRequest, "seconds", "expires_after", "upstream code invalid_value"),
-        (429, #"{"error":{"code":429,"message":"Rate limit is exceeded."}}"#, .tooManyRequests,
-            "Rate limit is exceeded.", nil, "upstream code 429"),
-        (401, #"{"statusCode":401,"message":"Access denied due to invalid subscription key."}"#, .unauthorized,
-            "Access denied due to invalid subscription key.", nil, nil),
-        (503, "<html><body>Service Unavailable</body></html>", .unavailable,
-            "The upstream service answered with status 503.", nil, nil),
+        (
+            404,
+            #"{"error":{"message":"No such File object: file-1","type":"invalid_request_error","param":"id","#
+                + #""code":null}}"#, .notFound, "No such File object: file-1", "id", nil
+        ),
+        (
+            400,
+            #"{"error":{"code":"invalidPayload","message":"bad","target":"purpose","details":[],"#
+                + #""innererror":null}}"#, .invalidRequest, "bad", "purpose", "upstream code invalidPayload"
+        ),
+        (
+            400,
+            #"{"code":"invalid_value","message":"seconds","param":"expires_after","type":"invalid_request_error"}"#,
+            .invalidRequest, "seconds", "expires_after", "upstream code invalid_value"
+        ),
+        (
+            429, #"{"error":{"code":429,"message":"Rate limit is exceeded."}}"#, .tooManyRequests,
+            "Rate limit is exceeded.", nil, "upstream code 429"
+        ),
+        (
+            401, #"{"statusCode":401,"message":"Access denied due to invalid subscription key."}"#, .unauthorized,
+            "Access denied due to invalid subscription key.", nil, nil
+        ),
+        (
+            503, "<html><body>Service Unavailable</body></html>", .unavailable,
+            "The upstream service answered with status 503.", nil, nil
+        ),
         (502, nil, .badGateway, "The upstream service answered with status 502.", nil, nil),
         (409, "[1,2]", .invalidRequest, "The upstream service answered with status 409.", nil, nil),
         (500, #"{"error":{"message":"boom","type":"server_error"}}"#, .internalError, "boom", nil, nil),

@@ -40,30 +40,46 @@ struct DialectRootTests {
         ("GET", "/v1/files/file-abc123/content", nil, .openAI, .fileContent(fileID)),
         ("GET", "/v1/files/file-abc123", "api-version=nonsense", .openAI, .retrieveFile(fileID)),
         ("GET", "/v1/files/file%2Dabc123", nil, .openAI, .retrieveFile(fileID)),
-        ("GET", "/v1/files", "limit=5&order=asc&after=file-9&purpose=batch&unknown=1&unknown=2", .openAI,
-            .listFiles(ListQuery(purpose: .batch, limit: 5, order: .asc, after: "file-9"))),
-        ("GET", "/v1/files", "purpose=fine%2Dtune&limit=10000&order=desc", .openAI,
-            .listFiles(ListQuery(purpose: .fineTune))),
-        ("GET", "/v1/files", "purpose=some+word&after=", .openAI,
-            .listFiles(ListQuery(purpose: Purpose(rawValue: "some word")))),
+        (
+            "GET", "/v1/files", "limit=5&order=asc&after=file-9&purpose=batch&unknown=1&unknown=2", .openAI,
+            .listFiles(ListQuery(purpose: .batch, limit: 5, order: .asc, after: "file-9"))
+        ),
+        (
+            "GET", "/v1/files", "purpose=fine%2Dtune&limit=10000&order=desc", .openAI,
+            .listFiles(ListQuery(purpose: .fineTune))
+        ),
+        (
+            "GET", "/v1/files", "purpose=some+word&after=", .openAI,
+            .listFiles(ListQuery(purpose: Purpose(rawValue: "some word")))
+        ),
         ("GET", "/v1/files", "limit=1&&", .openAI, .listFiles(ListQuery(limit: 1))),
         ("GET", "/openai/v1/files", nil, .azureV1(.v1), .listFiles(ListQuery())),
         ("POST", "/openai/v1/files", "api-version=v1", .azureV1(.v1), .createFile),
         ("GET", "/openai/v1/files/file-abc123", "api-version=preview", .azureV1(.preview), .retrieveFile(fileID)),
         ("DELETE", "/openai/v1/files/file-abc123", nil, .azureV1(.v1), .deleteFile(fileID)),
         ("GET", "/openai/v1/files/file-abc123/content", nil, .azureV1(.v1), .fileContent(fileID)),
-        ("GET", "/openai/v1/files", "api-version=preview&limit=2", .azureV1(.preview),
-            .listFiles(ListQuery(limit: 2))),
+        (
+            "GET", "/openai/v1/files", "api-version=preview&limit=2", .azureV1(.preview),
+            .listFiles(ListQuery(limit: 2))
+        ),
         ("GET", "/openai/files", "api-version=2024-10-21", .azureLegacy(v2024_10_21), .listFiles(ListQuery())),
         ("POST", "/openai/files", "api-version=2024-06-01", .azureLegacy(v2024_06_01), .createFile),
-        ("GET", "/openai/files/file-abc123", "api-version=2024-06-01", .azureLegacy(v2024_06_01),
-            .retrieveFile(fileID)),
-        ("DELETE", "/openai/files/file-abc123", "api-version=2024-10-21", .azureLegacy(v2024_10_21),
-            .deleteFile(fileID)),
-        ("GET", "/openai/files/file-abc123/content", "api-version=2024-10-21", .azureLegacy(v2024_10_21),
-            .fileContent(fileID)),
-        ("GET", "/openai/files", "purpose=fine-tune&api-version=2024-10-21&after=file-1&order=asc",
-            .azureLegacy(v2024_10_21), .listFiles(ListQuery(purpose: .fineTune, order: .asc, after: "file-1"))),
+        (
+            "GET", "/openai/files/file-abc123", "api-version=2024-06-01", .azureLegacy(v2024_06_01),
+            .retrieveFile(fileID)
+        ),
+        (
+            "DELETE", "/openai/files/file-abc123", "api-version=2024-10-21", .azureLegacy(v2024_10_21),
+            .deleteFile(fileID)
+        ),
+        (
+            "GET", "/openai/files/file-abc123/content", "api-version=2024-10-21", .azureLegacy(v2024_10_21),
+            .fileContent(fileID)
+        ),
+        (
+            "GET", "/openai/files", "purpose=fine-tune&api-version=2024-10-21&after=file-1&order=asc",
+            .azureLegacy(v2024_10_21), .listFiles(ListQuery(purpose: .fineTune, order: .asc, after: "file-1"))
+        ),
     ]
 
     @Test("requests that parse", arguments: goodRows)
@@ -108,8 +124,10 @@ struct DialectRootTests {
         ("GET", "/openai/files/file-1", "api-version=2024-6-1", .invalidRequest, "api-version", []),
         ("GET", "/openai/files/file-1", "api-version=v1", .invalidRequest, "api-version", []),
         ("POST", "/openai/files", "api-version=2024-10-21&api-version=2024-10-21", .invalidRequest, "api-version", []),
-        ("DELETE", "/openai/files/file-1", "api-version=2024-10-21&api-version=2024-06-01", .invalidRequest,
-            "api-version", []),
+        (
+            "DELETE", "/openai/files/file-1", "api-version=2024-10-21&api-version=2024-06-01", .invalidRequest,
+            "api-version", []
+        ),
         ("GET", "/openai/files", "api-version=2024-10-21%ZZ", .invalidRequest, "api-version", []),
         // List parameters.
         ("GET", "/v1/files", "limit=0", .invalidRequest, "limit", []),

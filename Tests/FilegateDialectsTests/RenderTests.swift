@@ -105,7 +105,8 @@ struct RenderTests {
         second.id = "file-def"
         let response = dialect.renderList(FileList(data: [Self.file, second], hasMore: true))
         let word = dialect.profile.statusWords.word(for: .processed) ?? ""
-        let expected = #"{"object":"list","data":["# + Self.json(word) + ","
+        let expected =
+            #"{"object":"list","data":["# + Self.json(word) + ","
             + Self.json(word).replacing("file-abc", with: "file-def")
             + #"],"first_id":"file-abc","last_id":"file-def","has_more":true}"#
         #expect(response.status == 200)
@@ -129,7 +130,8 @@ struct RenderTests {
         pending.id = "file-new"
         pending.status = .pending
         let response = Dialect.openAI.renderList(FileList(data: [deleting, pending], hasMore: false))
-        let expected = #"{"object":"list","data":["#
+        let expected =
+            #"{"object":"list","data":["#
             + Self.json("uploaded").replacing("file-abc", with: "file-new")
             + #"],"first_id":"file-new","last_id":"file-new","has_more":false}"#
         #expect(TestJSON.parse(response.body) == TestJSON.parse(expected))
@@ -192,8 +194,10 @@ struct RenderTests {
     }
 
     /// The body `dialect` renders for a `code` error with message "m" and the given param.
-    static func errorBody(_ dialect: Dialect, _ code: GatewayError.Code, message: String = "No such file.",
-        param: String? = nil) -> String {
+    static func errorBody(
+        _ dialect: Dialect, _ code: GatewayError.Code, message: String = "No such file.",
+        param: String? = nil
+    ) -> String {
         let row = errorRows.first { $0.0 == code }!
         let quoted = { (text: String?) in text.map { "\"\($0)\"" } ?? "null" }
         switch dialect {

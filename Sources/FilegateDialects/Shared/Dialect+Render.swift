@@ -2,14 +2,14 @@ public import FilegateCore
 
 extension Dialect {
     /// A create's answer: `createStatus` (201 on the dated root, with `Location` naming the file at
-    /// `publicBaseURL` + `/openai/files/{id}`, no query: DESIGN.md "Versions").
+    /// `publicBaseURL` + the root + `/{id}`, no query: DESIGN.md "Versions").
     public func renderCreated(_ file: FileObject, publicBaseURL: String) -> RenderedResponse {
         let profile = self.profile
         guard let json = Self.fileJSON(file, words: profile.statusWords) else { return renderError(.notFound()) }
         var headers: [(String, String)] = []
         if profile.createHasLocation {
             let base = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
-            headers.append(("Location", base + DialectRoot.azureLegacy.pathRoot + "/" + file.id))
+            headers.append(("Location", base + root.pathRoot + "/" + file.id))
         }
         return .json(profile.createStatus, json, headers: headers)
     }

@@ -71,7 +71,8 @@ extension DialectRoot {
             }
             return .azureV1(version)
         case .azureLegacy:
-            let format = "The api-version query parameter must be a date YYYY-MM-DD or YYYY-MM-DD-preview, "
+            let format =
+                "The api-version query parameter must be a date YYYY-MM-DD or YYYY-MM-DD-preview, "
                 + "from \(LegacyAPIVersion.oldest) on."
             guard let text = try parameters.single("api-version") else {
                 throw .invalidRequest("Missing api-version. " + format, param: "api-version")
