@@ -1,0 +1,39 @@
+/// The three path roots filegate serves, one per client dialect (DESIGN.md "The three dialects, side by side").
+///
+/// The root is known from the path alone, before the request's api-version is read, so it also decides how an
+/// error raised before the dialect is known is rendered (`errorDialect`).
+public enum DialectRoot: Sendable, Hashable, CaseIterable {
+    case openAI
+    case azureV1
+    case azureLegacy
+
+    /// The path prefix of this root, without a trailing slash.
+    public var pathRoot: String {
+        switch self {
+        case .openAI: "/v1/files"
+        case .azureV1: "/openai/v1/files"
+        case .azureLegacy: "/openai/files"
+        }
+    }
+
+    /// The dialect that renders an error when the request's own api-version could not be parsed.
+    ///
+    /// For the dated root that is the newest stable version filegate knows (2024-10-21), whose body shape every
+    /// dated client reads.
+    public var errorDialect: Dialect {
+        switch self {
+        case .openAI: .openAI
+        case .azureV1: .azureV1(.v1)
+        case .azureLegacy: .azureLegacy(.errorFallback)
+        }
+    }
+
+    /// The root `path` falls under: the root itself, or the root followed by `/`.
+    public static func matching(path: String) -> DialectRoot? {
+        allCases.first { root in
+            guard path.hasPrefix(root.pathRoot) else { return false }
+            let rest = path.dropFirst(root.pathRoot.count)
+            return rest.isEmpty || rest.hasPrefix("/")
+        }
+    }
+}

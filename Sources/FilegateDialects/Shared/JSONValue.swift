@@ -1,0 +1,137 @@
+import FoundationEssentials
+import NIOCore
+
+/// A JSON value with ordered object members: what the codecs write and read.
+///
+/// Written by hand so bodies keep the member order and explicit `null`s the APIs show (`"param": null`,
+/// `"first_id": null`), which `JSONEncoder` with optional properties leaves out; read through `JSONDecoder`.
+enum JSONValue: Sendable, Hashable, Decodable {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([Member])
+
+    /// One `"key": value` member of an object.
+    struct Member: Sendable, Hashable {
+        var key: String
+        var value: JSONValue
+
+        init(_ key: String, _ value: JSONValue) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            let members = try container.decode([String: JSONValue].self)
+            self = .object(members.sorted { $0.key < $1.key }.map { Member($0.key, $0.value) })
+        }
+    }
+
+    /// Parses `buffer`'s readable bytes; `nil` when they are not JSON.
+    static func parse(_ buffer: ByteBuffer) -> JSONValue? {
+        try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+    }
+
+    /// The member named `key` of an object; `nil` for a missing member or a value that is not an object.
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+
+    var stringValue: String? {
+        if case .string(let value) = self { value } else { nil }
+    }
+
+    var integerValue: Int64? {
+        if case .integer(let value) = self { value } else { nil }
+    }
+
+    var boolValue: Bool? {
+        if case .bool(let value) = self { value } else { nil }
+    }
+
+    /// `.string(value)`, or `.null` when `value` is `nil`.
+    static func string(orNull value: String?) -> JSONValue {
+        value.map(JSONValue.string) ?? .null
+    }
+
+    /// `.integer(value)`, or `.null` when `value` is `nil`.
+    static func integer(orNull value: Int64?) -> JSONValue {
+        value.map(JSONValue.integer) ?? .null
+    }
+
+    /// The compact JSON text of this value.
+    var buffer: ByteBuffer {
+        var buffer = ByteBuffer()
+        write(to: &buffer)
+        return buffer
+    }
+
+    private func write(to buffer: inout ByteBuffer) {
+        switch self {
+        case .null:
+            buffer.writeString("null")
+        case .bool(let value):
+            buffer.writeString(value ? "true" : "false")
+        case .integer(let value):
+            buffer.writeString(String(value))
+        case .number(let value):
+            buffer.writeString(value.isFinite ? String(value) : "null")
+        case .string(let value):
+            Self.writeString(value, to: &buffer)
+        case .array(let values):
+            buffer.writeString("[")
+            for (index, value) in values.enumerated() {
+                if index > 0 { buffer.writeString(",") }
+                value.write(to: &buffer)
+            }
+            buffer.writeString("]")
+        case .object(let members):
+            buffer.writeString("{")
+            for (index, member) in members.enumerated() {
+                if index > 0 { buffer.writeString(",") }
+                Self.writeString(member.key, to: &buffer)
+                buffer.writeString(":")
+                member.value.write(to: &buffer)
+            }
+            buffer.writeString("}")
+        }
+    }
+
+    /// Writes a JSON string: quotes, backslashes and control characters escaped, everything else as UTF-8.
+    private static func writeString(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeString("\\\\")
+            case UInt8(ascii: "\n"): buffer.writeString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeString("\\r")
+            case UInt8(ascii: "\t"): buffer.writeString("\\t")
+            case 0..<0x20:
+                let hex = String(byte, radix: 16, uppercase: false)
+                buffer.writeString("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+}
