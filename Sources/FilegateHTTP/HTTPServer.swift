@@ -1,5 +1,5 @@
 import FilegateGateway
-import FilegateWire
+public import FilegateWire
 public import Logging
 import NIOCore
 public import NIOPosix

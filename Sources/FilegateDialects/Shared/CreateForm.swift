@@ -11,6 +11,9 @@ public struct CreateForm: Sendable, Hashable {
 
     public init() {}
 
+    /// Whether `purpose` has arrived: then a file part can stream straight to the backend (DESIGN.md "Multipart").
+    public var hasPurpose: Bool { purpose != nil }
+
     /// Takes one text field; a known field given twice (in either spelling) or with a bad value is a 400.
     public mutating func addField(name: String, value: String) throws(GatewayError) {
         switch name {

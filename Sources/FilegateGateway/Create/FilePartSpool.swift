@@ -140,7 +140,7 @@ private struct SpooledChunks: AsyncSequence, Sendable {
 
         mutating func next() async throws -> ByteBuffer? {
             guard offset < size else { return nil }
-            let (path, start, count) = (path, offset, Int(min(Int64(SpooledFile.readChunkBytes), size - offset)))
+            let (path, start, count) = (path, offset, Int(Swift.min(Int64(SpooledFile.readChunkBytes), size - offset)))
             let chunk = try await threadPool.runIfActive {
                 let descriptor = try FilePartSpool.check(open(path, O_RDONLY | O_CLOEXEC), "open")
                 defer { close(descriptor) }
