@@ -49,6 +49,7 @@ struct ContentStore: Sendable {
     /// the body's own included, the temporary file is removed and the error rethrown. Answers the bytes written.
     func store(_ body: Body, as id: String) async throws -> Int64 {
         let temporaryPath = temporaryDirectory + "/" + id
+        let contentPath = path(of: id)
         let descriptor = try await io.run {
             let descriptor = Glibc.open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             guard descriptor >= 0 else { throw SystemCallError("open") }
@@ -76,7 +77,6 @@ struct ContentStore: Sendable {
             try await io.runToCompletion {
                 guard close(descriptor) == 0 else { throw SystemCallError("close") }
             }
-            let contentPath = path(of: id)
             let contentDirectory = contentDirectory
             try await io.run {
                 guard rename(temporaryPath, contentPath) == 0 else { throw SystemCallError("rename") }
@@ -87,7 +87,9 @@ struct ContentStore: Sendable {
             let closing = descriptorOpen
             try? await io.runToCompletion {
                 if closing { _ = close(descriptor) }
+                // The id is fresh, so `content/<id>` can only be this upload, renamed before a failed fsync.
                 _ = unlink(temporaryPath)
+                _ = unlink(contentPath)
             }
             throw error
         }

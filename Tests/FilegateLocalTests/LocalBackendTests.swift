@@ -164,6 +164,45 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func uploadCancelledMidwayLeavesNothingBehind() async throws {
+        try await LocalFixture.with { fixture in
+            let backend = try await fixture.makeBackend()
+            let (reachedSecondPull, signal) = AsyncStream<Void>.makeStream()
+            let upload = Task {
+                try await backend.createFile(
+                    NewFile(filename: "stalled.bin", purpose: .assistants),
+                    content: Body(length: .unknown, StallingChunks(first: ByteBuffer(string: "x"), stalled: signal))
+                )
+            }
+            var signals = reachedSecondPull.makeAsyncIterator()
+            await signals.next()
+            #expect(try fixture.files(in: "tmp").count == 1)
+            upload.cancel()
+            await #expect(throws: GatewayError.self) { try await upload.value }
+            #expect(try fixture.files(in: "tmp") == [])
+            #expect(try fixture.files(in: "content") == [])
+        }
+    }
+
+    @Test func contentAnsweredBeforeADeleteStillStreamsWhole() async throws {
+        try await LocalFixture.with { fixture in
+            let backend = try await fixture.makeBackend()
+            let bytes = patternBytes(600_000)
+            let created = try await backend.create("a.bin", bytes: bytes)
+            let id = try #require(FileID(rawValue: created.id))
+            let content = try await backend.fileContent(id)
+            var chunks = content.body.makeAsyncIterator()
+            var collected = Array(try #require(try await chunks.next()).readableBytesView)
+            _ = try await backend.deleteFile(id)
+            #expect(try fixture.files(in: "content") == [])
+            while let chunk = try await chunks.next() {
+                collected += chunk.readableBytesView
+            }
+            #expect(collected == bytes)
+        }
+    }
+
     @Test func reopeningTheDirectorySeesTheSameFiles() async throws {
         try await LocalFixture.with { fixture in
             var created: [FileObject] = []
@@ -219,4 +258,29 @@ struct FailingChunks: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(error: error) }
+}
+
+/// A body that yields one chunk, says so on its second pull, then waits until its task is cancelled.
+struct StallingChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+
+    var first: ByteBuffer
+    var stalled: AsyncStream<Void>.Continuation
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var first: ByteBuffer?
+        var stalled: AsyncStream<Void>.Continuation
+
+        mutating func next() async throws -> ByteBuffer? {
+            if let chunk = first {
+                first = nil
+                return chunk
+            }
+            stalled.yield()
+            try await Task.sleep(for: .seconds(3600))
+            return nil
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(first: first, stalled: stalled) }
 }
