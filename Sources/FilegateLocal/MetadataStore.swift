@@ -11,10 +11,6 @@ struct MetadataStore: Sendable {
     /// Rows the sweeper removes per transaction, so a large backlog never holds the writer long.
     static let sweepBatchSize = 500
 
-    private init(database: DatabasePool) {
-        self.database = database
-    }
-
     /// Opens (creating if needed) the database at `path` and migrates it; the blocking open runs on `io`'s pool.
     static func open(path: String, io: BlockingIO) async throws -> MetadataStore {
         let database = try await io.run {
@@ -123,7 +119,10 @@ struct MetadataStore: Sendable {
     /// Moves file `id`'s position into `tombstone` and deletes its row; call inside a write transaction.
     private static func bury(id: String, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT OR REPLACE INTO tombstone (id, created_at, seq) SELECT id, created_at, seq FROM file WHERE id = ?",
+            sql: """
+                INSERT OR REPLACE INTO tombstone (id, created_at, seq)
+                SELECT id, created_at, seq FROM file WHERE id = ?
+                """,
             arguments: [id]
         )
         try db.execute(sql: "DELETE FROM file WHERE id = ?", arguments: [id])
