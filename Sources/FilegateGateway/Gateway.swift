@@ -132,7 +132,7 @@ public struct Gateway: Sendable {
             response = GatewayResponse(dialect.renderError(error))
             let level: Logger.Level = error.status >= 500 ? .error : .info
             var metadata: Logger.Metadata = [LogKey.status: "\(error.status)", LogKey.errorCode: "\(error.code.rawValue)"]
-            if let underlying = error.underlying { metadata["filegate.underlying"] = "\(underlying)" }
+            if let underlying = error.underlying { metadata[LogKey.underlying] = "\(underlying)" }
             logger.log(level: level, "request failed: \(error.message)", metadata: metadata)
         }
         response.headers.replaceOrAdd(name: dialect.profile.requestIDHeader, value: requestID.description)

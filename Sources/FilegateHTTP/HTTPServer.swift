@@ -1,4 +1,5 @@
-import FilegateGateway
+import FilegateCore
+public import FilegateGateway
 public import FilegateWire
 public import Logging
 import NIOCore

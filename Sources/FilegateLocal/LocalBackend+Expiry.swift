@@ -1,3 +1,4 @@
+import FilegateCore
 import Logging
 import ServiceLifecycle
 

@@ -22,6 +22,9 @@ public final class LocalBackend: Backend, Service {
     /// Unix seconds from the system clock: the default `now`.
     public static let systemClock: @Sendable () -> Int64 = { Int64(time(nil)) }
 
+    /// The local backend's `expires_after` range unless the config sets one (DESIGN.md "expires_after").
+    public static let defaultExpiresAfterRange: ClosedRange<Int64> = 3600...2_592_000
+
     /// Opens the store in `directory`, creating it where missing, and clears what a crash left behind: temporary
     /// files, and content files that never got (or lost) their metadata row.
     ///
@@ -33,7 +36,7 @@ public final class LocalBackend: Backend, Service {
     public init(
         directory: String,
         purposes: Set<Purpose> = Purpose.creatable,
-        expiresAfterRange: ClosedRange<Int64> = 3600...2_592_000,
+        expiresAfterRange: ClosedRange<Int64> = LocalBackend.defaultExpiresAfterRange,
         threadPool: NIOThreadPool,
         logger: Logger,
         now: @escaping @Sendable () -> Int64 = LocalBackend.systemClock,

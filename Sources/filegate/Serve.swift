@@ -3,17 +3,21 @@ import FilegateCore
 import FilegateGateway
 import FilegateHTTP
 import FilegateLocal
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import UnixSignals
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `filegate serve --config PATH`: builds the backends and the gateway from the config and runs them until SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the gateway.")
 
-    @Option(help: "Path of the JSON config file.")
+    @Option(help: "The JSON config file.")
     var config: String
 
     func run() async throws {
@@ -29,41 +33,25 @@ struct Serve: AsyncParsableCommand {
         let threadPool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         threadPool.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        defer {
-            try? group.syncShutdownGracefully()
-            try? threadPool.syncShutdownGracefully()
+        do {
+            try await serve(settings, threadPool: threadPool, group: group, logger: logger)
+        } catch {
+            try? await group.shutdownGracefully()
+            try? await threadPool.shutdownGracefully()
+            throw error
         }
+        try await group.shutdownGracefully()
+        try await threadPool.shutdownGracefully()
+    }
 
-        var localBackends: [String: LocalBackend] = [:]
-        for backend in settings.backends {
-            guard case .local(let directory) = backend.location else {
-                logger.warning("backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote kinds is not served yet")
-                continue
-            }
-            localBackends[backend.name] = try await LocalBackend(
-                directory: directory,
-                purposes: backend.purposes ?? Purpose.creatable,
-                expiresAfterRange: backend.expiresAfterRange ?? LocalBackend.defaultExpiresAfterRange,
-                threadPool: threadPool,
-                logger: logger
-            )
-        }
-        var routes: [String: Gateway.Route] = [:]
-        for client in settings.clients {
-            guard let backend = localBackends[client.defaultBackend],
-                let backendConfig = settings.backends.first(where: { $0.name == client.defaultBackend })
-            else {
-                logger.critical(
-                    "client '\(client.name)': default_backend '\(client.defaultBackend)' is a remote backend, which this version cannot forward to"
-                )
-                throw ExitCode(1)
-            }
-            routes[client.name] = Gateway.Route(
-                backendName: client.defaultBackend,
-                backend: backend,
-                defaultExpiresAfterSeconds: backendConfig.defaultExpiresAfterSeconds
-            )
-        }
+    private func serve(
+        _ settings: GatewayConfig,
+        threadPool: NIOThreadPool,
+        group: MultiThreadedEventLoopGroup,
+        logger: Logger
+    ) async throws {
+        let localBackends = try await openLocalBackends(settings, threadPool: threadPool, logger: logger)
+        let routes = try self.routes(settings, localBackends: localBackends, logger: logger)
         let spool = try await FilePartSpool(directory: settings.stateDirectory + "/spool", threadPool: threadPool)
         let keyring = ClientKeyring(clients: settings.clients)
         let server = HTTPServer(host: settings.listen.host, port: settings.listen.port, group: group, logger: logger) {
@@ -82,11 +70,61 @@ struct Serve: AsyncParsableCommand {
         let services: [any Service] = [server] + Array(localBackends.values)
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services.map { .init(service: $0) },
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await serviceGroup.run()
+    }
+
+    private func openLocalBackends(
+        _ settings: GatewayConfig,
+        threadPool: NIOThreadPool,
+        logger: Logger
+    ) async throws -> [String: LocalBackend] {
+        var backends: [String: LocalBackend] = [:]
+        for backend in settings.backends {
+            guard case .local(let directory) = backend.location else {
+                logger.warning(
+                    "backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote backends is not built yet")
+                continue
+            }
+            var backendLogger = logger
+            backendLogger[metadataKey: LogKey.backend] = "\(backend.name)"
+            backends[backend.name] = try await LocalBackend(
+                directory: directory,
+                purposes: backend.purposes ?? Purpose.creatable,
+                expiresAfterRange: backend.expiresAfterRange ?? LocalBackend.defaultExpiresAfterRange,
+                threadPool: threadPool,
+                logger: backendLogger
+            )
+        }
+        return backends
+    }
+
+    /// Each client's requests go to its `default_backend`, which must be local until forwarding is built.
+    private func routes(
+        _ settings: GatewayConfig,
+        localBackends: [String: LocalBackend],
+        logger: Logger
+    ) throws -> [String: Gateway.Route] {
+        var routes: [String: Gateway.Route] = [:]
+        for client in settings.clients {
+            guard let backend = localBackends[client.defaultBackend],
+                let backendConfig = settings.backends.first(where: { $0.name == client.defaultBackend })
+            else {
+                logger.critical(
+                    "client '\(client.name)': default_backend '\(client.defaultBackend)' is remote; this version serves local backends only"
+                )
+                throw ExitCode.failure
+            }
+            routes[client.name] = Gateway.Route(
+                backendName: client.defaultBackend,
+                backend: backend,
+                defaultExpiresAfterSeconds: backendConfig.defaultExpiresAfterSeconds
+            )
+        }
+        return routes
     }
 }

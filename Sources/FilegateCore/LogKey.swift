@@ -1,0 +1,17 @@
+/// Log metadata keys, in one place so every module names things the same way (STYLE.md §2).
+public enum LogKey {
+    public static let requestID = "filegate.request_id"
+    public static let client = "filegate.client"
+    public static let backend = "filegate.backend"
+    public static let operation = "filegate.operation"
+    public static let status = "filegate.status"
+    public static let errorCode = "filegate.error_code"
+    public static let underlying = "filegate.underlying"
+    public static let listenAddress = "filegate.listen_address"
+    public static let fileID = "filegate.file_id"
+    public static let error = "filegate.error"
+    public static let count = "filegate.count"
+    public static let directory = "filegate.local.directory"
+    public static let temporaryFiles = "filegate.local.temporary_files"
+    public static let orphans = "filegate.local.orphans"
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# make bench: 1 GiB up and down through filegate's local backend, 3 rounds each, with curl on 127.0.0.1.
+#
+# Builds a release binary into .build-release, serves a temporary config whose local backend lives under
+# bench/work/ (on disk, not tmpfs), and writes MB/s (best and median; MB = 10^6 bytes) and filegate's peak RSS
+# (VmHWM) to bench/results/local-backend.txt. Exits 1 when the peak RSS reaches 64 MiB (issue 3's bound).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ROUNDS=3
+SIZE=$((1024 * 1024 * 1024))
+RSS_LIMIT_KIB=$((64 * 1024))
+KEY="fg-bench-0123456789abcdef"
+WORK=bench/work
+SOURCE="$WORK/1GiB.bin"
+RESULTS=bench/results/local-backend.txt
+BIN=.build-release/release/filegate
+CURL=(curl -sS --noproxy '*' --max-time 600)
+
+echo "bench: release build (.build-release)"
+swift build -c release --scratch-path .build-release
+
+mkdir -p "$WORK" bench/results
+if [[ ! -f "$SOURCE" || "$(stat -c %s "$SOURCE")" -ne "$SIZE" ]]; then
+    echo "bench: creating $SOURCE ($((SIZE / 1048576)) MiB of random bytes, kept for later runs)"
+    head -c "$SIZE" /dev/urandom > "$SOURCE.partial"
+    mv "$SOURCE.partial" "$SOURCE"
+fi
+
+RUN_DIR="$(mktemp -d "$PWD/$WORK/run.XXXXXX")"
+available_kib="$(df --output=avail -k "$RUN_DIR" | tail -1)"
+if (( available_kib < 3 * 1024 * 1024 )); then
+    echo "bench: need 3 GiB free under $WORK, have $((available_kib / 1024)) MiB" >&2
+    rm -rf "$RUN_DIR"
+    exit 1
+fi
+
+FILEGATE_PID=""
+cleanup() {
+    if [[ -n "$FILEGATE_PID" ]] && kill -0 "$FILEGATE_PID" 2>/dev/null; then
+        kill -TERM "$FILEGATE_PID"
+        wait "$FILEGATE_PID" || true
+    fi
+    rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+
+KEY_SHA256="$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)"
+cat > "$RUN_DIR/config.json" <<EOF
+{
+  "listen": "127.0.0.1:0",
+  "max_upload_bytes": $((2 * SIZE)),
+  "backends": [{"name": "local", "kind": "local", "directory": "data"}],
+  "clients": [{"name": "bench", "key_sha256": "$KEY_SHA256", "backends": ["local"], "default_backend": "local"}]
+}
+EOF
+
+env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+    "$BIN" serve --config "$RUN_DIR/config.json" > "$RUN_DIR/filegate.log" 2>&1 &
+FILEGATE_PID=$!
+
+BASE=""
+for _ in $(seq 200); do
+    if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$RUN_DIR/filegate.log")"; then
+        BASE="http://${line#listening on http://}"
+        break
+    fi
+    kill -0 "$FILEGATE_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ -z "$BASE" ]]; then
+    echo "bench: filegate did not start; its log:" >&2
+    cat "$RUN_DIR/filegate.log" >&2
+    exit 1
+fi
+echo "bench: filegate (pid $FILEGATE_PID) on $BASE"
+
+UPLOAD_CMD="curl -sS -H 'Authorization: Bearer KEY' -F purpose=fine-tune -F file=@$SOURCE $BASE/v1/files"
+DOWNLOAD_CMD="curl -sS -H 'Authorization: Bearer KEY' -o /dev/null $BASE/v1/files/ID/content"
+
+mbps() { awk -v bytes="$1" -v seconds="$2" 'BEGIN { printf "%.0f", bytes / 1e6 / seconds }'; }
+
+up_rates=()
+down_rates=()
+for round in $(seq "$ROUNDS"); do
+    read -r code seconds < <("${CURL[@]}" -o "$RUN_DIR/created.json" -w '%{http_code} %{time_total}\n' \
+        -H "Authorization: Bearer $KEY" -F purpose=fine-tune -F "file=@$SOURCE" "$BASE/v1/files")
+    if [[ "$code" != 200 ]]; then
+        echo "bench: upload answered $code: $(head -c 500 "$RUN_DIR/created.json")" >&2
+        exit 1
+    fi
+    id="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$RUN_DIR/created.json")"
+    up_rates+=("$(mbps "$SIZE" "$seconds")")
+
+    read -r code bytes seconds < <("${CURL[@]}" -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
+        -H "Authorization: Bearer $KEY" "$BASE/v1/files/$id/content")
+    if [[ "$code" != 200 || "$bytes" != "$SIZE" ]]; then
+        echo "bench: download answered $code with $bytes bytes" >&2
+        exit 1
+    fi
+    down_rates+=("$(mbps "$SIZE" "$seconds")")
+
+    "${CURL[@]}" -o /dev/null -X DELETE -H "Authorization: Bearer $KEY" "$BASE/v1/files/$id"
+    echo "bench: round $round: up ${up_rates[-1]} MB/s, down ${down_rates[-1]} MB/s"
+done
+
+PEAK_RSS_KIB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$FILEGATE_PID/status")"
+
+best() { printf '%s\n' "$@" | sort -n | tail -1; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+verdict="under"
+(( PEAK_RSS_KIB < RSS_LIMIT_KIB )) || verdict="NOT under"
+
+{
+    echo "filegate local-backend bench"
+    echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "machine:   $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
+    echo "tools:     $(swift --version 2>&1 | head -1); $(curl --version | head -1 | cut -d' ' -f1-2)"
+    echo "binary:    swift build -c release --scratch-path .build-release -> $BIN"
+    echo "file:      $SOURCE, $SIZE bytes of /dev/urandom; local backend under $WORK/run.*/data"
+    echo "upload:    $UPLOAD_CMD"
+    echo "download:  $DOWNLOAD_CMD"
+    echo "rounds:    $ROUNDS (upload, download, delete); MB = 10^6 bytes, over curl's time_total"
+    echo
+    echo "upload MB/s:    ${up_rates[*]}   best $(best "${up_rates[@]}"), median $(median "${up_rates[@]}")"
+    echo "download MB/s:  ${down_rates[*]}   best $(best "${down_rates[@]}"), median $(median "${down_rates[@]}")"
+    echo "peak RSS:       ${PEAK_RSS_KIB} KiB ($((PEAK_RSS_KIB / 1024)) MiB, VmHWM of pid $FILEGATE_PID after all rounds)"
+    echo "bound:          peak RSS $verdict 64 MiB"
+} | tee "$RESULTS"
+
+[[ "$verdict" == "under" ]]
