@@ -42,7 +42,8 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 deps:
 	@missing=(); \
 	for package in $(APT_PACKAGES); do \
-	    dpkg -s "$$package" >/dev/null 2>&1 || missing+=("$$package"); \
+	    status="$$(dpkg -s "$$package" 2>/dev/null || true)"; \
+	    [[ "$$status" == *"Status: install ok installed"* ]] || missing+=("$$package"); \
 	done; \
 	probe="$$(mktemp -d)"; \
 	if ! { $(PYTHON) -c 'import ensurepip' && $(PYTHON) -m venv --without-pip "$$probe/venv"; } >/dev/null 2>&1; then \
