@@ -49,6 +49,9 @@ struct HTTPConnection {
             try await outbound.write(buffer)
         }
         let response = await gateway.respond(to: request)
+        if head.framing == .none || head.framing == .length(0) {
+            _ = await stream.discardBody(upTo: 0)
+        }
         let keepAlive = head.keepAlive && stream.bodyEnded
         try await write(response, keepAlive: keepAlive, outbound: outbound)
         if !stream.bodyEnded && (!head.expectsContinue || continueSent.isSet) {

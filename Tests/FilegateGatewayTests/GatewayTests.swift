@@ -20,8 +20,8 @@ import Testing
         let spoolDirectory: String
         let threadPool: NIOThreadPool
 
-        func spoolFiles() throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: spoolDirectory)
+        func spoolFiles() -> [String] {
+            (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? ["<unreadable spool>"]
         }
     }
 
@@ -91,7 +91,7 @@ import Testing
             var offset = 0
             mutating func next() async throws -> ByteBuffer? {
                 guard offset < bytes.count else { return nil }
-                let end = min(offset + chunkSize, bytes.count)
+                let end = Swift.min(offset + chunkSize, bytes.count)
                 defer { offset = end }
                 return ByteBuffer(bytes: bytes[offset..<end])
             }
@@ -134,14 +134,15 @@ import Testing
         )
     }
 
-    static func json(_ response: GatewayResponse) throws -> [String: Any] {
-        guard case .buffer(let buffer) = response.content else { return [:] }
-        let object = try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+    static func json(_ response: GatewayResponse) -> [String: Any] {
+        guard case .buffer(let buffer) = response.content,
+            let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+        else { return [:] }
         return object as? [String: Any] ?? [:]
     }
 
-    static func errorField(_ response: GatewayResponse, _ field: String) throws -> String? {
-        (try json(response)["error"] as? [String: Any])?[field] as? String
+    static func errorField(_ response: GatewayResponse, _ field: String) -> String? {
+        (json(response)["error"] as? [String: Any])?[field] as? String
     }
 
     static let payload = Array("{\"prompt\": \"hi\"}\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 300)
@@ -155,7 +156,7 @@ import Testing
             let response = await harness.gateway.respond(
                 to: Self.request("POST", "/v1/files", body: Self.multipart(parts)))
             #expect(response.status == 200)
-            let object = try Self.json(response)
+            let object = Self.json(response)
             #expect(object["purpose"] as? String == "fine-tune")
             #expect(object["filename"] as? String == "train.jsonl")
             #expect(object["bytes"] as? Int == Self.payload.count)
@@ -163,7 +164,7 @@ import Testing
             let content = try await harness.backend.fileContent(try #require(FileID(rawValue: id)))
             let stored = try await content.body.collect(upTo: 1 << 20)
             #expect(Array(stored.readableBytesView) == Self.payload)
-            #expect(try harness.spoolFiles() == [])
+            #expect(harness.spoolFiles() == [])
         }
     }
 
@@ -173,7 +174,7 @@ import Testing
             let response = await harness.gateway.respond(
                 to: Self.request("POST", "/openai/files?api-version=2024-06-01", body: body))
             #expect(response.status == 201)
-            let id = try #require(try Self.json(response)["id"] as? String)
+            let id = try #require(Self.json(response)["id"] as? String)
             #expect(response.headers.first(name: "location") == "https://files.example.test/openai/files/\(id)")
             #expect(response.headers.first(name: "apim-request-id")?.hasPrefix("req_") == true)
         }
@@ -191,9 +192,9 @@ import Testing
             let response = await harness.gateway.respond(
                 to: Self.request("POST", "/v1/files", body: Self.multipart(parts)))
             #expect(response.status == 400)
-            #expect(try Self.errorField(response, "param") == param)
+            #expect(Self.errorField(response, "param") == param)
             #expect(harness.backend.storedCount == 0)
-            #expect(try harness.spoolFiles() == [])
+            #expect(harness.spoolFiles() == [])
         }
     }
 
@@ -207,7 +208,7 @@ import Testing
                 to: Self.request("POST", "/v1/files", body: Self.multipart(parts, closed: false)))
             #expect(response.status == 400)
             #expect(harness.backend.storedCount == 0)
-            #expect(try harness.spoolFiles() == [])
+            #expect(harness.spoolFiles() == [])
         }
     }
 
@@ -233,7 +234,7 @@ import Testing
                 to: Self.request("POST", "/v1/files", body: Self.multipart(parts), chunked: true))
             #expect(response.status == 413)
             #expect(harness.backend.storedCount == 0)
-            #expect(try harness.spoolFiles() == [])
+            #expect(harness.spoolFiles() == [])
         }
     }
 
@@ -277,7 +278,7 @@ import Testing
             let response = await harness.gateway.respond(
                 to: Self.request("GET", target, headers: [("api-key", "sk-secret-wrong")]))
             #expect(response.status == 401)
-            #expect(try Self.errorField(response, "code") == code)
+            #expect(Self.errorField(response, "code") == code)
             #expect(response.headers.contains(name: requestIDHeader))
             guard case .buffer(let body) = response.content else { Issue.record("no body"); return }
             #expect(!String(buffer: body).contains("sk-secret-wrong"))
@@ -288,7 +289,7 @@ import Testing
         try await Self.withHarness { harness in
             let response = await harness.gateway.respond(to: Self.request("GET", "/v2/things"))
             #expect(response.status == 404)
-            #expect(try Self.errorField(response, "type") == "invalid_request_error")
+            #expect(Self.errorField(response, "type") == "invalid_request_error")
         }
     }
 }

@@ -85,8 +85,9 @@ import Testing
         }
     }
 
+    /// Every status line in `received`: a response may follow the previous body with no line break between.
     static func statusLines(_ received: String) -> [String] {
-        received.components(separatedBy: "\r\n").filter { $0.hasPrefix("HTTP/1.1 ") }
+        received.matches(of: /HTTP\/1\.1 \d{3} [^\r]*\r\n/).map { String(received[$0.range].dropLast()) }
     }
 
     @Test func twoRequestsShareOneKeptAliveConnection() async throws {
@@ -116,14 +117,15 @@ import Testing
 
     @Test func anHTTP09RequestIsClosedWithoutAnswer() async throws {
         try await Self.withServer(backend: StaticBackend()) { port in
-            #expect(try await Self.exchange(port: port, "GET /v1/files\r\n") == "")
+            let received = try await Self.exchange(port: port, "GET /v1/files\r\n")
+            #expect(received == "")
         }
     }
 
     @Test func continueComesOnlyForAnAuthenticatedUpload() async throws {
         try await Self.withServer(backend: StaticBackend()) { port in
             let head = { (key: String) in
-                "POST /v1/files HTTP/1.1\r\nHost: x\r\napi-key: \(key)\r\nExpect: 100-continue\r\n"
+                "POST /v1/files HTTP/1.1\r\nHost: x\r\napi-key: \(key)\r\nExpect: 100-continue\r\nConnection: close\r\n"
                     + "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5\r\n\r\n"
             }
             let refused = try await Self.exchange(port: port, head("wrong"))

@@ -276,15 +276,18 @@ def create_with_curl(
     headers: Iterable[str] = (),
     url: str | None = None,
 ) -> Response:
-    """POSTs a multipart create with curl, fields in the order asked (`file_first`: as `-F file=@x -F purpose=...`)."""
+    """POSTs a multipart create with curl, which sends fields in command-line order.
+
+    `file_first`: the file part, then purpose and `extra_form` (`-F file=@x -F purpose=...`); otherwise every other
+    field before the file part, as the SDK sends them.
+    """
+    fields = [f"purpose={purpose}", *extra_form]
     file_field = f"file=@{path}"
-    purpose_field = f"purpose={purpose}"
-    fields = [file_field, purpose_field] if file_first else [purpose_field, file_field]
     return curl(
         "POST",
         url or dialect.url(base),
         headers=[*dialect.auth(key), *headers],
-        form=[*fields, *extra_form],
+        form=[file_field, *fields] if file_first else [*fields, file_field],
     )
 
 

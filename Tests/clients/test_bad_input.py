@@ -273,12 +273,12 @@ def test_expires_after_out_of_range_is_400(
 @pytest.mark.parametrize("value", ["abc", "1.5", ""])
 def test_expires_after_not_an_integer_is_400(base: str, unchanged, dialect: Dialect, tmp_path: Path, value: str) -> None:
     path, _ = write_training_file(tmp_path)
-    answer = create_with_curl(base, dialect, path, extra_form=[f"expires_after[seconds]={value}"])
+    answer = create_with_curl(base, dialect, path, file_first=False, extra_form=[f"expires_after[seconds]={value}"])
     assert_error(answer, dialect, 400)
 
 
 @parametrize_dialects
-@pytest.mark.parametrize("file_first", [True, False], ids=["file-first", "purpose-first"])
+@pytest.mark.parametrize("file_first", [True, False], ids=["fields-after-file", "fields-before-file"])
 @pytest.mark.parametrize(
     "fields",
     [
