@@ -304,3 +304,25 @@ def test_expires_after_is_accepted(
     finally:
         delete_quietly(base, file_id)
 
+
+
+@parametrize_dialects
+def test_expires_after_after_the_file_with_purpose_before_it(base: str, dialect: Dialect, tmp_path: Path) -> None:
+    """`-F purpose=… -F file=@… -F expires_after[seconds]=…`: README's create with the expiry appended.
+
+    Not every non-file field precedes the file part, so this is DESIGN.md's spooled case, and issue 3 takes
+    multipart fields in any order.
+    """
+    path, _ = write_training_file(tmp_path)
+    answer = curl(
+        "POST",
+        dialect.url(base),
+        headers=dialect.auth(DEMO_KEY),
+        form=["purpose=fine-tune", f"file=@{path}", f"expires_after[seconds]={EXPIRES_MIN}"],
+    )
+    file_id = created_id(answer, dialect)
+    try:
+        created = answer.json()
+        assert created["expires_at"] == created["created_at"] + EXPIRES_MIN, answer.describe()
+    finally:
+        delete_quietly(base, file_id)
