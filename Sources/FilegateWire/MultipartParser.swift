@@ -1,6 +1,10 @@
 public import FilegateCore
 public import NIOCore
 
+// memchr: the one scan over every uploaded byte must be fast in debug builds too (`make run`, CI), where a
+// generic `firstIndex(of:)` costs a metadata lookup per call.
+import Glibc
+
 /// An incremental, bounded `multipart/form-data` parser (RFC 7578, RFC 2046 §5.1), fed bytes as they arrive.
 ///
 /// The push-parser shape of vapor/multipart-kit 4.7.1's `MultipartParser`, as a value type with limits on part
@@ -214,8 +218,10 @@ public struct MultipartParser: Sendable {
     private func search(_ buffer: ByteBuffer) -> DelimiterSearch {
         buffer.withUnsafeReadableBytes { bytes in
             delimiter.withUnsafeBufferPointer { delimiter in
+                guard let base = bytes.baseAddress else { return .absent }
                 var from = 0
-                while from < bytes.count, let start = bytes[from...].firstIndex(of: ASCII.cr) {
+                while from < bytes.count, let found = memchr(base + from, Int32(ASCII.cr), bytes.count - from) {
+                    let start = base.distance(to: UnsafeRawPointer(found))
                     let compared = min(bytes.count - start, delimiter.count)
                     var matched = 1
                     while matched < compared, bytes[start + matched] == delimiter[matched] { matched += 1 }
