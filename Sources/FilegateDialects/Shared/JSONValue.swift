@@ -1,11 +1,11 @@
 import FoundationEssentials
-import NIOCore
+public import NIOCore
 
 /// A JSON value with ordered object members: what the codecs write and read.
 ///
 /// Written by hand so bodies keep the member order and explicit `null`s the APIs show (`"param": null`,
 /// `"first_id": null`), which `JSONEncoder` with optional properties leaves out; read through `JSONDecoder`.
-enum JSONValue: Sendable, Hashable, Decodable {
+public enum JSONValue: Sendable, Hashable, Decodable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -15,17 +15,17 @@ enum JSONValue: Sendable, Hashable, Decodable {
     case object([Member])
 
     /// One `"key": value` member of an object.
-    struct Member: Sendable, Hashable {
-        var key: String
-        var value: JSONValue
+    public struct Member: Sendable, Hashable {
+        public var key: String
+        public var value: JSONValue
 
-        init(_ key: String, _ value: JSONValue) {
+        public init(_ key: String, _ value: JSONValue) {
             self.key = key
             self.value = value
         }
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -46,40 +46,58 @@ enum JSONValue: Sendable, Hashable, Decodable {
     }
 
     /// Parses `buffer`'s readable bytes; `nil` when they are not JSON.
-    static func parse(_ buffer: ByteBuffer) -> JSONValue? {
+    public static func parse(_ buffer: ByteBuffer) -> JSONValue? {
         try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
     }
 
     /// The member named `key` of an object; `nil` for a missing member or a value that is not an object.
-    subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
-    var stringValue: String? {
+    public var stringValue: String? {
         if case .string(let value) = self { value } else { nil }
     }
 
-    var integerValue: Int64? {
+    public var integerValue: Int64? {
         if case .integer(let value) = self { value } else { nil }
     }
 
-    var boolValue: Bool? {
+    public var boolValue: Bool? {
         if case .bool(let value) = self { value } else { nil }
     }
 
     /// `.string(value)`, or `.null` when `value` is `nil`.
-    static func string(orNull value: String?) -> JSONValue {
+    public static func string(orNull value: String?) -> JSONValue {
         value.map(JSONValue.string) ?? .null
     }
 
     /// `.integer(value)`, or `.null` when `value` is `nil`.
-    static func integer(orNull value: Int64?) -> JSONValue {
+    public static func integer(orNull value: Int64?) -> JSONValue {
         value.map(JSONValue.integer) ?? .null
     }
 
+    /// An object's members by key (a later duplicate wins); `nil` for a value that is not an object.
+    public var members: [String: JSONValue]? {
+        guard case .object(let members) = self else { return nil }
+        return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, later in later })
+    }
+
+    /// The JSON type's name as a problem message says it ("expected a string, got a number").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
     /// The compact JSON text of this value.
-    var buffer: ByteBuffer {
+    public var buffer: ByteBuffer {
         var buffer = ByteBuffer()
         write(to: &buffer)
         return buffer

@@ -1,4 +1,5 @@
 import FilegateCore
+import FilegateDialects
 
 #if canImport(FoundationEssentials)
     import FoundationEssentials
@@ -337,7 +338,7 @@ struct ConfigReader {
 
     /// An object's fields, after reporting each key outside `known`.
     private mutating func object(_ value: JSONValue, at path: String, known: Set<String>) -> [String: JSONValue]? {
-        guard case .object(let fields) = value else {
+        guard let fields = value.members else {
             problem(path, "expected an object, got \(value.typeName)")
             return nil
         }
@@ -435,7 +436,7 @@ struct ConfigReader {
 
     /// A string field of an object as written, before any check; for cross-entry checks such as uniqueness.
     static func rawString(_ value: JSONValue, _ key: String) -> String? {
-        guard case .object(let fields) = value, case .string(let text)? = fields[key] else { return nil }
+        guard case .string(let text)? = value.members?[key] else { return nil }
         return text
     }
 

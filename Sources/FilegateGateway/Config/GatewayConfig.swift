@@ -1,3 +1,5 @@
+import FilegateDialects
+
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
