@@ -15,7 +15,12 @@ public struct ListQuery: Hashable, Sendable {
     /// List entries after this id in `order`; the id may name a deleted file.
     public var after: String?
 
-    public init(purpose: Purpose? = nil, limit: Int = ListQuery.defaultLimit, order: Order = .desc, after: String? = nil) {
+    public init(
+        purpose: Purpose? = nil,
+        limit: Int = ListQuery.defaultLimit,
+        order: Order = .desc,
+        after: String? = nil
+    ) {
         self.purpose = purpose
         self.limit = limit
         self.order = order

@@ -43,7 +43,13 @@ public struct Gateway: Sendable {
     private let logger: Logger
 
     /// - Parameter routes: by client name; a client without a route is refused (403).
-    public init(keyring: ClientKeyring, routes: [String: Route], settings: Settings, spool: FilePartSpool, logger: Logger) {
+    public init(
+        keyring: ClientKeyring,
+        routes: [String: Route],
+        settings: Settings,
+        spool: FilePartSpool,
+        logger: Logger
+    ) {
         self.keyring = keyring
         self.routes = routes
         self.settings = settings
@@ -63,7 +69,11 @@ public struct Gateway: Sendable {
         do throws(GatewayError) {
             let client = try authenticate(request.head.headers)
             logger[metadataKey: LogKey.client] = "\(client.name)"
-            let inbound = try root.parse(method: request.head.method, path: request.head.path, query: request.head.query)
+            let inbound = try root.parse(
+                method: request.head.method,
+                path: request.head.path,
+                query: request.head.query
+            )
             dialect = inbound.dialect
             logger[metadataKey: LogKey.operation] = "\(inbound.operation.name)"
             guard let route = routes[client.name] else {
@@ -100,7 +110,11 @@ public struct Gateway: Sendable {
                 defaultExpiresAfterSeconds: route.defaultExpiresAfterSeconds,
                 spool: spool
             )
-            let file = try await create.run(body: request.body, sendContinue: request.sendContinue, backend: route.backend)
+            let file = try await create.run(
+                body: request.body,
+                sendContinue: request.sendContinue,
+                backend: route.backend
+            )
             return GatewayResponse(dialect.renderCreated(file, publicBaseURL: settings.publicBaseURL))
         case .listFiles(let query):
             return GatewayResponse(dialect.renderList(try await route.backend.listFiles(query)))
@@ -131,7 +145,9 @@ public struct Gateway: Sendable {
         case .failure(let error):
             response = GatewayResponse(dialect.renderError(error))
             let level: Logger.Level = error.status >= 500 ? .error : .info
-            var metadata: Logger.Metadata = [LogKey.status: "\(error.status)", LogKey.errorCode: "\(error.code.rawValue)"]
+            var metadata: Logger.Metadata = [
+                LogKey.status: "\(error.status)", LogKey.errorCode: "\(error.code.rawValue)",
+            ]
             if let underlying = error.underlying { metadata[LogKey.underlying] = "\(underlying)" }
             logger.log(level: level, "request failed: \(error.message)", metadata: metadata)
         }

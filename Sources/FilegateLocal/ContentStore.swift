@@ -132,7 +132,10 @@ struct ContentStore: Sendable {
         contentDirectory + "/" + id
     }
 
-    private func removeFiles(in directory: String, where shouldRemove: @escaping @Sendable (String) -> Bool)
+    private func removeFiles(
+        in directory: String,
+        where shouldRemove: @escaping @Sendable (String) -> Bool
+    )
         async throws -> Int
     {
         try await io.run {

@@ -1,9 +1,8 @@
 public import FilegateCore
-public import NIOCore
-
 // memchr: the one scan over every uploaded byte must be fast in debug builds too (`make run`, CI), where a
 // generic `firstIndex(of:)` costs a metadata lookup per call.
 import Glibc
+public import NIOCore
 
 /// An incremental, bounded `multipart/form-data` parser (RFC 7578, RFC 2046 §5.1), fed bytes as they arrive.
 ///

@@ -2,9 +2,9 @@ import ArgumentParser
 import FilegateGateway
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// Loading the config the way every subcommand that needs one does, so `check-config` judges what `serve` runs.

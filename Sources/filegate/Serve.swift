@@ -10,7 +10,7 @@ import ServiceLifecycle
 import UnixSignals
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// `filegate serve --config PATH`: builds the backends and the gateway from the config and runs them until SIGTERM.
@@ -87,7 +87,8 @@ struct Serve: AsyncParsableCommand {
         for backend in settings.backends {
             guard case .local(let directory) = backend.location else {
                 logger.warning(
-                    "backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote backends is not built yet")
+                    "backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote backends is not built yet"
+                )
                 continue
             }
             var backendLogger = logger

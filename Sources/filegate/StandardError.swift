@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Lines for the operator on standard error, kept apart from a command's output on standard output.
@@ -13,9 +13,9 @@ enum StandardError {
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { buffer in
                 #if canImport(Glibc)
-                    Glibc.write(2, buffer.baseAddress, buffer.count)
+                Glibc.write(2, buffer.baseAddress, buffer.count)
                 #else
-                    Darwin.write(2, buffer.baseAddress, buffer.count)
+                Darwin.write(2, buffer.baseAddress, buffer.count)
                 #endif
             }
             guard written > 0 else { return }

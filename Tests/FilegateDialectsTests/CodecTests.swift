@@ -69,8 +69,13 @@ struct CodecTests {
                 + #""id": "file-181a1cbdcdcf4677ada87f63a0928099", "status": "succeeded", "#
                 + #""created_at": 1646126127, "object": "file"}"#,
             FileObject(
-                id: "file-181a1cbdcdcf4677ada87f63a0928099", bytes: 140, createdAt: 1_646_126_127,
-                filename: "puppy.jsonl", purpose: .fineTune, status: .processed)
+                id: "file-181a1cbdcdcf4677ada87f63a0928099",
+                bytes: 140,
+                createdAt: 1_646_126_127,
+                filename: "puppy.jsonl",
+                purpose: .fineTune,
+                status: .processed
+            )
         ),
         (
             // azure-2024-06-01-files-upload.txt: no bytes at all.
@@ -78,30 +83,53 @@ struct CodecTests {
                 + #""id": "file-181a1cbdcdcf4677ada87f63a0928099", "status": "notRunning", "#
                 + #""created_at": 1646126127, "object": "file"}"#,
             FileObject(
-                id: "file-181a1cbdcdcf4677ada87f63a0928099", bytes: nil, createdAt: 1_646_126_127,
-                filename: "puppy.jsonl", purpose: .fineTune, status: .pending)
+                id: "file-181a1cbdcdcf4677ada87f63a0928099",
+                bytes: nil,
+                createdAt: 1_646_126_127,
+                filename: "puppy.jsonl",
+                purpose: .fineTune,
+                status: .pending
+            )
         ),
         (
             // azure-v1-files.txt OpenAIFile, with the optional fields and a pass-through purpose.
             #"{"id":"file-x","object":"file","bytes":null,"created_at":1,"filename":"o.jsonl","#
                 + #""purpose":"batch_output","status":"error","status_details":"bad","expires_at":2}"#,
             FileObject(
-                id: "file-x", bytes: nil, createdAt: 1, filename: "o.jsonl", purpose: .batchOutput, status: .error,
-                statusDetails: "bad", expiresAt: 2)
+                id: "file-x",
+                bytes: nil,
+                createdAt: 1,
+                filename: "o.jsonl",
+                purpose: .batchOutput,
+                status: .error,
+                statusDetails: "bad",
+                expiresAt: 2
+            )
         ),
         (
             // openai-files-and-uploads.txt OpenAIFile.
             #"{"id":"file-abc","object":"file","bytes":9007199254740993,"created_at":1700000000,"#
                 + #""filename":"v.png","purpose":"vision","status":"uploaded","status_details":null}"#,
             FileObject(
-                id: "file-abc", bytes: 9_007_199_254_740_993, createdAt: 1_700_000_000, filename: "v.png",
-                purpose: .vision, status: .uploaded)
+                id: "file-abc",
+                bytes: 9_007_199_254_740_993,
+                createdAt: 1_700_000_000,
+                filename: "v.png",
+                purpose: .vision,
+                status: .uploaded
+            )
         ),
         (
             #"{"id":"file-c","object":"file","bytes":3,"created_at":5,"filename":"c","purpose":"fine-tune-results","#
                 + #""status":"canceled"}"#,
             FileObject(
-                id: "file-c", bytes: 3, createdAt: 5, filename: "c", purpose: .fineTuneResults, status: .error)
+                id: "file-c",
+                bytes: 3,
+                createdAt: 5,
+                filename: "c",
+                purpose: .fineTuneResults,
+                status: .error
+            )
         ),
     ]
 
@@ -119,7 +147,8 @@ struct CodecTests {
             #"{"id":"f","created_at":"1","filename":"a","purpose":"batch","status":"processed"}"#,
             #"{"id":"f","created_at":1,"filename":"a","purpose":"batch","status":"done"}"#,
             #"{"id":"f","created_at":1,"filename":"a","purpose":"batch","status":"processed""#,
-        ])
+        ]
+    )
     func malformed(_ json: String) {
         let error = #expect(throws: GatewayError.self) { try Dialect.openAI.decodeFile(buffer(json)) }
         #expect(error?.code == .badGateway)
@@ -130,8 +159,15 @@ struct CodecTests {
     func renderDecode(dialect: Dialect) throws {
         for status in FileStatus.allCases {
             let file = FileObject(
-                id: "file-rt", bytes: 12, createdAt: 99, filename: "r \"q\".jsonl", purpose: .batch, status: status,
-                statusDetails: status == .error ? "why" : nil, expiresAt: 1234)
+                id: "file-rt",
+                bytes: 12,
+                createdAt: 99,
+                filename: "r \"q\".jsonl",
+                purpose: .batch,
+                status: status,
+                statusDetails: status == .error ? "why" : nil,
+                expiresAt: 1234
+            )
             let response = dialect.renderFile(file)
             guard let word = dialect.profile.statusWords.word(for: status) else {
                 #expect(response.status == 404)
@@ -210,7 +246,12 @@ struct CodecTests {
 
     @Test("backend errors keep their status and map their body", arguments: errorRows)
     func decodeErrors(
-        status: Int, body: String?, code: GatewayError.Code, message: String, param: String?, upstreamCode: String?
+        status: Int,
+        body: String?,
+        code: GatewayError.Code,
+        message: String,
+        param: String?,
+        upstreamCode: String?
     ) {
         for dialect in Dialects.all {
             let error = dialect.decodeError(status: status, body: body.map(buffer))

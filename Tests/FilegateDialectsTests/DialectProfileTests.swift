@@ -28,7 +28,10 @@ struct DialectProfileTests {
 
     @Test("the dated profile follows DESIGN.md's Versions table", arguments: versionRows)
     func legacyRows(
-        _ text: String, words: StatusVocabulary, delete: DialectProfile.DeleteAnswer, uploads: Bool,
+        _ text: String,
+        words: StatusVocabulary,
+        delete: DialectProfile.DeleteAnswer,
+        uploads: Bool,
         purposes: Set<Purpose>
     ) throws {
         let profile = Dialect.azureLegacy(try #require(LegacyAPIVersion(text))).profile
@@ -104,7 +107,8 @@ struct DialectProfileTests {
             ("notRunning", FileStatus.pending), ("running", .running), ("succeeded", .processed), ("failed", .error),
             ("canceled", .error), ("deleted", .deleted), ("uploaded", .uploaded), ("pending", .pending),
             ("processed", .processed), ("error", .error), ("deleting", .deleting),
-        ])
+        ]
+    )
     func readWords(_ word: String, status: FileStatus) {
         #expect(StatusVocabulary.read(word) == status)
     }

@@ -16,7 +16,8 @@ struct DialectRootTests {
             ("/openai/files", .azureLegacy), ("/openai/files/file-1", .azureLegacy),
             ("/v1/filesx", nil), ("/openai/filesystem", nil), ("/v1/uploads", nil), ("/", nil), ("", nil),
             ("/openai/v1/file", nil), ("/V1/files", nil),
-        ])
+        ]
+    )
     func matching(_ path: String, root: DialectRoot?) {
         #expect(DialectRoot.matching(path: path) == root)
     }
@@ -144,7 +145,12 @@ struct DialectRootTests {
 
     @Test("requests that fail, in the order path, method, api-version, list parameters", arguments: badRows)
     func fails(
-        method: String, path: String, query: String?, code: GatewayError.Code, param: String?, allowed: [String]
+        method: String,
+        path: String,
+        query: String?,
+        code: GatewayError.Code,
+        param: String?,
+        allowed: [String]
     ) throws {
         let root = try #require(DialectRoot.matching(path: path))
         let error = #expect(throws: GatewayError.self) { try root.parse(method: method, path: path, query: query) }

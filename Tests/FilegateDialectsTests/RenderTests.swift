@@ -23,8 +23,13 @@ func header(_ name: String, in response: RenderedResponse) -> String? {
 @Suite("Rendering")
 struct RenderTests {
     static let file = FileObject(
-        id: "file-abc", bytes: 140, createdAt: 1_646_126_127, filename: "puppy.jsonl", purpose: .fineTune,
-        status: .processed)
+        id: "file-abc",
+        bytes: 140,
+        createdAt: 1_646_126_127,
+        filename: "puppy.jsonl",
+        purpose: .fineTune,
+        status: .processed
+    )
 
     static func json(_ status: String, extra: String = "") -> String {
         #"{"id":"file-abc","object":"file","bytes":140,"created_at":1646126127,"filename":"puppy.jsonl","#
@@ -155,7 +160,8 @@ struct RenderTests {
         } else {
             #expect(header("Content-Type", in: response) == "application/json")
             #expect(
-                TestJSON.parse(response.body) == TestJSON.parse(#"{"id":"file-abc","object":"file","deleted":true}"#))
+                TestJSON.parse(response.body) == TestJSON.parse(#"{"id":"file-abc","object":"file","deleted":true}"#)
+            )
         }
     }
 
@@ -195,7 +201,9 @@ struct RenderTests {
 
     /// The body `dialect` renders for a `code` error with message "m" and the given param.
     static func errorBody(
-        _ dialect: Dialect, _ code: GatewayError.Code, message: String = "No such file.",
+        _ dialect: Dialect,
+        _ code: GatewayError.Code,
+        message: String = "No such file.",
         param: String? = nil
     ) -> String {
         let row = errorRows.first { $0.0 == code }!
@@ -221,14 +229,16 @@ struct RenderTests {
             #expect(header("Content-Type", in: response) == "application/json")
             #expect(
                 TestJSON.parse(response.body)
-                    == TestJSON.parse(Self.errorBody(dialect, code, message: "m", param: "purpose")))
+                    == TestJSON.parse(Self.errorBody(dialect, code, message: "m", param: "purpose"))
+            )
         }
     }
 
     @Test("405 carries Allow; 429 and 503 carry Retry-After; an upstream's status is kept", arguments: Dialects.all)
     func errorHeaders(dialect: Dialect) {
         let notAllowed = dialect.renderError(
-            GatewayError(.methodNotAllowed, "m", allowedMethods: ["DELETE", "GET"]))
+            GatewayError(.methodNotAllowed, "m", allowedMethods: ["DELETE", "GET"])
+        )
         #expect(notAllowed.status == 405)
         #expect(header("Allow", in: notAllowed) == "DELETE, GET")
         let limited = dialect.renderError(GatewayError(.tooManyRequests, "m", retryAfterSeconds: 7))

@@ -37,9 +37,14 @@ final class FakeBackend: Backend {
             let id = "file-\(state.nextID)"
             state.nextID += 1
             let object = FileObject(
-                id: id, bytes: Int64(bytes.count), createdAt: 1_700_000_000, filename: file.filename,
-                purpose: file.purpose, status: .processed,
-                expiresAt: file.expiresAfterSeconds.map { 1_700_000_000 + $0 })
+                id: id,
+                bytes: Int64(bytes.count),
+                createdAt: 1_700_000_000,
+                filename: file.filename,
+                purpose: file.purpose,
+                status: .processed,
+                expiresAt: file.expiresAfterSeconds.map { 1_700_000_000 + $0 }
+            )
             state.files[id] = (object, bytes)
             state.created.append(file)
             return object

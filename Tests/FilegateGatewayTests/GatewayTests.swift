@@ -37,7 +37,11 @@ import Testing
         let spoolDirectory = directory + "/spool"
         let backend = FakeBackend()
         let client = ClientConfig(
-            name: "demo", keySHA256: ClientKeyring.sha256Hex(key), backends: ["fake"], defaultBackend: "fake")
+            name: "demo",
+            keySHA256: ClientKeyring.sha256Hex(key),
+            backends: ["fake"],
+            defaultBackend: "fake"
+        )
         let gateway = Gateway(
             keyring: ClientKeyring(clients: [client]),
             routes: ["demo": .init(backendName: "fake", backend: backend, defaultExpiresAfterSeconds: defaultExpires)],
@@ -46,7 +50,9 @@ import Testing
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         do {
-            try await body(Harness(gateway: gateway, backend: backend, spoolDirectory: spoolDirectory, threadPool: threadPool))
+            try await body(
+                Harness(gateway: gateway, backend: backend, spoolDirectory: spoolDirectory, threadPool: threadPool)
+            )
         } catch {
             try? await threadPool.shutdownGracefully()
             throw error
@@ -71,7 +77,8 @@ import Testing
             case .file(let filename, let bytes):
                 text += Array(
                     "Content-Disposition: form-data; name=\"file\"; filename=\"\(filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-                        .utf8)
+                        .utf8
+                )
                 text += bytes + Array("\r\n".utf8)
             }
         }
@@ -125,7 +132,12 @@ import Testing
                 headers.add(name: "Content-Length", value: "\(declaredLength ?? Int64(body.count))")
             }
         }
-        let head = RequestHead(method: method, target: target, version: HTTPVersion(major: 1, minor: 1), headers: headers)
+        let head = RequestHead(
+            method: method,
+            target: target,
+            version: HTTPVersion(major: 1, minor: 1),
+            headers: headers
+        )
         let length: Body.Length = chunked ? .unknown : .known(Int64(body?.count ?? 0))
         return GatewayRequest(
             head: head,
@@ -154,7 +166,8 @@ import Testing
     func createStoresTheFileInEitherFieldOrder(parts: [Part]) async throws {
         try await Self.withHarness { harness in
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", body: Self.multipart(parts)))
+                to: Self.request("POST", "/v1/files", body: Self.multipart(parts))
+            )
             #expect(response.status == 200)
             let object = Self.json(response)
             #expect(object["purpose"] as? String == "fine-tune")
@@ -172,7 +185,8 @@ import Testing
         try await Self.withHarness { harness in
             let body = Self.multipart([.field("purpose", "fine-tune"), .file("a.jsonl", Self.payload)])
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/openai/files?api-version=2024-06-01", body: body))
+                to: Self.request("POST", "/openai/files?api-version=2024-06-01", body: body)
+            )
             #expect(response.status == 201)
             let id = try #require(Self.json(response)["id"] as? String)
             #expect(response.headers.first(name: "location") == "https://files.example.test/openai/files/\(id)")
@@ -190,7 +204,8 @@ import Testing
     func badFormsAre400NamingTheFieldAndStoreNothing(parts: [Part], param: String) async throws {
         try await Self.withHarness { harness in
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", body: Self.multipart(parts)))
+                to: Self.request("POST", "/v1/files", body: Self.multipart(parts))
+            )
             #expect(response.status == 400)
             #expect(Self.errorField(response, "param") == param)
             #expect(harness.backend.storedCount == 0)
@@ -201,11 +216,13 @@ import Testing
     @Test(arguments: [true, false])
     func aTruncatedFormStoresNothing(purposeFirst: Bool) async throws {
         try await Self.withHarness { harness in
-            let parts: [Part] = purposeFirst
+            let parts: [Part] =
+                purposeFirst
                 ? [.field("purpose", "fine-tune"), .file("a.jsonl", Self.payload)]
                 : [.file("a.jsonl", Self.payload), .field("purpose", "fine-tune")]
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", body: Self.multipart(parts, closed: false)))
+                to: Self.request("POST", "/v1/files", body: Self.multipart(parts, closed: false))
+            )
             #expect(response.status == 400)
             #expect(harness.backend.storedCount == 0)
             #expect(harness.spoolFiles() == [])
@@ -217,7 +234,8 @@ import Testing
             let probe = ContinueProbe()
             let body = Self.multipart([.field("purpose", "fine-tune"), .file("a.jsonl", Self.payload)])
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", headers: [("Expect", "100-continue")], body: body, probe: probe))
+                to: Self.request("POST", "/v1/files", headers: [("Expect", "100-continue")], body: body, probe: probe)
+            )
             #expect(response.status == 413)
             #expect(probe.sent == 0)
             #expect(harness.backend.storedCount == 0)
@@ -227,11 +245,13 @@ import Testing
     @Test(arguments: [true, false])
     func aChunkedBodyPassingTheLimitIs413AndStoresNothing(purposeFirst: Bool) async throws {
         try await Self.withHarness(maxUploadBytes: 200) { harness in
-            let parts: [Part] = purposeFirst
+            let parts: [Part] =
+                purposeFirst
                 ? [.field("purpose", "fine-tune"), .file("a.jsonl", Self.payload)]
                 : [.file("a.jsonl", Self.payload), .field("purpose", "fine-tune")]
             let response = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", body: Self.multipart(parts), chunked: true))
+                to: Self.request("POST", "/v1/files", body: Self.multipart(parts), chunked: true)
+            )
             #expect(response.status == 413)
             #expect(harness.backend.storedCount == 0)
             #expect(harness.spoolFiles() == [])
@@ -244,13 +264,25 @@ import Testing
             let refused = ContinueProbe()
             let denied = await harness.gateway.respond(
                 to: Self.request(
-                    "POST", "/v1/files", headers: [("Expect", "100-continue"), ("api-key", "wrong")], body: body,
-                    probe: refused))
+                    "POST",
+                    "/v1/files",
+                    headers: [("Expect", "100-continue"), ("api-key", "wrong")],
+                    body: body,
+                    probe: refused
+                )
+            )
             #expect(denied.status == 401)
             #expect(refused.sent == 0)
             let accepted = ContinueProbe()
             let created = await harness.gateway.respond(
-                to: Self.request("POST", "/v1/files", headers: [("Expect", "100-continue")], body: body, probe: accepted))
+                to: Self.request(
+                    "POST",
+                    "/v1/files",
+                    headers: [("Expect", "100-continue")],
+                    body: body,
+                    probe: accepted
+                )
+            )
             #expect(created.status == 200)
             #expect(accepted.sent == 1)
         }
@@ -276,11 +308,15 @@ import Testing
     func aWrongKeyIs401InTheClientsDialect(target: String, requestIDHeader: String, code: String) async throws {
         try await Self.withHarness { harness in
             let response = await harness.gateway.respond(
-                to: Self.request("GET", target, headers: [("api-key", "sk-secret-wrong")]))
+                to: Self.request("GET", target, headers: [("api-key", "sk-secret-wrong")])
+            )
             #expect(response.status == 401)
             #expect(Self.errorField(response, "code") == code)
             #expect(response.headers.contains(name: requestIDHeader))
-            guard case .buffer(let body) = response.content else { Issue.record("no body"); return }
+            guard case .buffer(let body) = response.content else {
+                Issue.record("no body")
+                return
+            }
             #expect(!String(buffer: body).contains("sk-secret-wrong"))
         }
     }

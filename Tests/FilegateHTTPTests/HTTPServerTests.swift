@@ -21,12 +21,18 @@ import Testing
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
-        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("fg-http-\(UUID().uuidString)").path
+        let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fg-http-\(UUID().uuidString)"
+        ).path
         let spool = try await FilePartSpool(directory: spoolDirectory, threadPool: threadPool)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let port = Mutex<Int?>(nil)
         let client = ClientConfig(
-            name: "demo", keySHA256: ClientKeyring.sha256Hex(key), backends: ["b"], defaultBackend: "b")
+            name: "demo",
+            keySHA256: ClientKeyring.sha256Hex(key),
+            backends: ["b"],
+            defaultBackend: "b"
+        )
         let server = HTTPServer(host: "127.0.0.1", port: 0, group: group, logger: logger) { boundURL in
             port.withLock { $0 = Int(boundURL.split(separator: ":").last ?? "") }
             return Gateway(
@@ -103,7 +109,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.1 400 Bad Request"),
+        (
+            "POST /v1/files HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 400 Bad Request"
+        ),
         ("GET /v1/files HTTP/2.0\r\nHost: x\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported"),
         ("GET /v1/files HTTP/1.1\r\n\r\n", "HTTP/1.1 400 Bad Request"),
     ])

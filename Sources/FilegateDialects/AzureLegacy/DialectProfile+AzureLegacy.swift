@@ -35,19 +35,49 @@ private struct LegacyVersionRow {
     /// The rows in date order; the first starts at `LegacyAPIVersion.oldest`.
     static let table: [LegacyVersionRow] = [
         LegacyVersionRow(
-            year: 2022, month: 12, day: 1, statusWords: .legacyOld, deleteAnswer: .noContent, hasUploads: false,
-            createPurposes: [.fineTune, .fineTuneResults]),
+            year: 2022,
+            month: 12,
+            day: 1,
+            statusWords: .legacyOld,
+            deleteAnswer: .noContent,
+            hasUploads: false,
+            createPurposes: [.fineTune, .fineTuneResults]
+        ),
         LegacyVersionRow(
-            year: 2024, month: 5, day: 1, statusWords: .legacyOld, deleteAnswer: .noContent, hasUploads: false,
-            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput]),
+            year: 2024,
+            month: 5,
+            day: 1,
+            statusWords: .legacyOld,
+            deleteAnswer: .noContent,
+            hasUploads: false,
+            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput]
+        ),
         LegacyVersionRow(
-            year: 2024, month: 6, day: 1, statusWords: .v1, deleteAnswer: .noContent, hasUploads: false,
-            createPurposes: [.fineTune, .fineTuneResults]),
+            year: 2024,
+            month: 6,
+            day: 1,
+            statusWords: .v1,
+            deleteAnswer: .noContent,
+            hasUploads: false,
+            createPurposes: [.fineTune, .fineTuneResults]
+        ),
         LegacyVersionRow(
-            year: 2024, month: 8, day: 1, statusWords: .v1, deleteAnswer: .noContent, hasUploads: true,
-            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput, .batch]),
+            year: 2024,
+            month: 8,
+            day: 1,
+            statusWords: .v1,
+            deleteAnswer: .noContent,
+            hasUploads: true,
+            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput, .batch]
+        ),
         LegacyVersionRow(
-            year: 2024, month: 10, day: 1, statusWords: .v1, deleteAnswer: .body, hasUploads: true,
-            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput, .batch]),
+            year: 2024,
+            month: 10,
+            day: 1,
+            statusWords: .v1,
+            deleteAnswer: .body,
+            hasUploads: true,
+            createPurposes: [.fineTune, .fineTuneResults, .assistants, .assistantsOutput, .batch]
+        ),
     ]
 }

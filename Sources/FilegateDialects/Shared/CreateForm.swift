@@ -46,7 +46,8 @@ public struct CreateForm: Sendable, Hashable {
         guard Purpose.creatable.contains(word) else {
             throw .invalidRequest(
                 "'\(purpose)' is not a supported purpose. Supported purposes: \(Purpose.creatable.listed).",
-                param: "purpose")
+                param: "purpose"
+            )
         }
         let name = filename.flatMap { $0.isEmpty ? nil : $0 } ?? "file"
         return NewFile(filename: name, purpose: word, expiresAfterSeconds: expiresAfterSeconds)

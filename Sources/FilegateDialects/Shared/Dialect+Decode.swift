@@ -51,7 +51,8 @@ extension Dialect {
             fields["message"]?.stringValue ?? fallback,
             param: fields["param"]?.stringValue ?? fields["target"]?.stringValue,
             upstreamStatus: status,
-            underlying: upstreamCode.map { "upstream code \($0)" })
+            underlying: upstreamCode.map { "upstream code \($0)" }
+        )
     }
 
     /// The canonical code closest to an upstream's status, which the error keeps.
@@ -97,7 +98,8 @@ extension Dialect {
             purpose: Purpose(rawValue: purpose),
             status: status,
             statusDetails: value["status_details"]?.stringValue,
-            expiresAt: value["expires_at"]?.integerValue)
+            expiresAt: value["expires_at"]?.integerValue
+        )
     }
 
     private static func malformed(_ what: String) -> GatewayError {

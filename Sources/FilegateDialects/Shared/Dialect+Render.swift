@@ -33,7 +33,8 @@ extension Dialect {
                 .init("first_id", .string(orNull: visible.first?.0)),
                 .init("last_id", .string(orNull: visible.last?.0)),
                 .init("has_more", .bool(list.hasMore)),
-            ]))
+            ])
+        )
     }
 
     /// A delete's answer: 200 with the deletion object, or 204 with no body for dated versions before 2024-10-01.
@@ -48,7 +49,8 @@ extension Dialect {
                     .init("id", .string(deletion.id)),
                     .init("object", .string("file")),
                     .init("deleted", .bool(deletion.deleted)),
-                ]))
+                ])
+            )
         }
     }
 

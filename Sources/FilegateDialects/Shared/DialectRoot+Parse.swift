@@ -67,7 +67,9 @@ extension DialectRoot {
             guard let text = try parameters.single("api-version") else { return .azureV1(.v1) }
             guard let version = AzureV1Version(rawValue: text) else {
                 throw .invalidRequest(
-                    "Unsupported api-version '\(text)'. Accepted values: \(accepted).", param: "api-version")
+                    "Unsupported api-version '\(text)'. Accepted values: \(accepted).",
+                    param: "api-version"
+                )
             }
             return .azureV1(version)
         case .azureLegacy:
@@ -93,7 +95,8 @@ extension DialectRoot {
                 throw .invalidRequest(
                     "limit must be an integer from \(ListQuery.limitRange.lowerBound) to "
                         + "\(ListQuery.limitRange.upperBound).",
-                    param: "limit")
+                    param: "limit"
+                )
             }
             query.limit = limit
         }
@@ -114,7 +117,9 @@ extension DialectRoot {
 
     private static func methodNotAllowed(_ method: String, allowed: [String]) -> GatewayError {
         GatewayError(
-            .methodNotAllowed, "Method \(method) is not allowed here. Allowed: \(allowed.joined(separator: ", ")).",
-            allowedMethods: allowed)
+            .methodNotAllowed,
+            "Method \(method) is not allowed here. Allowed: \(allowed.joined(separator: ", ")).",
+            allowedMethods: allowed
+        )
     }
 }

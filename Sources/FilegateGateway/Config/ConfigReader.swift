@@ -2,9 +2,9 @@ import FilegateCore
 import FilegateDialects
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// Walks a parsed config document once, building typed values and collecting every problem and warning.

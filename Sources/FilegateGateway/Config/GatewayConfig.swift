@@ -1,9 +1,9 @@
 import FilegateDialects
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+import FoundationEssentials
 #else
-    import Foundation
+import Foundation
 #endif
 
 /// filegate's configuration, read from a JSON file and checked as a whole (DESIGN.md "Config conventions").

@@ -51,7 +51,9 @@ public struct FilePartSpool: Sendable {
         guard let handle = opendir(directory) else { throw SpoolError(operation: "opendir", errno: errno) }
         defer { closedir(handle) }
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name.hasSuffix(".part") { unlink(directory + "/" + name) }
         }
     }

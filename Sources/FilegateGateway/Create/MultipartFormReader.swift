@@ -55,7 +55,9 @@ final class MultipartFormReader: @unchecked Sendable {
             case .partBody(var chunk):
                 guard value.readableBytes + chunk.readableBytes <= CreateFileRequest.maxFieldBytes else {
                     throw GatewayError.invalidRequest(
-                        "The field '\(name)' is longer than \(CreateFileRequest.maxFieldBytes) bytes.", param: name)
+                        "The field '\(name)' is longer than \(CreateFileRequest.maxFieldBytes) bytes.",
+                        param: name
+                    )
                 }
                 value.writeBuffer(&chunk)
             case .partEnd:
@@ -83,7 +85,8 @@ final class MultipartFormReader: @unchecked Sendable {
             if refusingChanges, form != before {
                 throw GatewayError.invalidRequest(
                     "The field '\(part.name)' came after the file part; send every field before the file.",
-                    param: part.name)
+                    param: part.name
+                )
             }
         }
     }
