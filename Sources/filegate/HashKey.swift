@@ -15,14 +15,11 @@ struct HashKey: AsyncParsableCommand {
         while let line = readLine(strippingNewline: false) {
             bytes += line.utf8
         }
-        if bytes.last == UInt8(ascii: "\n") {
-            bytes.removeLast()
-            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        }
-        guard !bytes.isEmpty else {
+        let key = GatewayConfig.keyText(bytes)
+        guard !key.isEmpty else {
             StandardError.write("hash-key: the key on standard input is empty")
             throw ExitCode.failure
         }
-        print(ClientKeyring.sha256Hex(String(decoding: bytes, as: UTF8.self)))
+        print(ClientKeyring.sha256Hex(key))
     }
 }

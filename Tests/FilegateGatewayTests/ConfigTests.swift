@@ -378,13 +378,4 @@ struct ConfigTests {
     func refusesListenAddresses(_ text: String) {
         #expect(ListenAddress(parsing: text) == nil)
     }
-
-    @Test(arguments: [
-        ("2022-12-01", true), ("2024-06-01", true), ("2025-04-01-preview", true), ("2024-02-29", true),
-        ("2022-11-30", false), ("2023-02-29", false), ("2024-13-01", false), ("2024-6-01", false),
-        ("2024-06-01-beta", false), ("v1", false), ("", false), ("2024-06-01preview", false),
-    ])
-    func checksLegacyAPIVersions(_ text: String, _ valid: Bool) {
-        #expect(ConfigReader.isLegacyAPIVersion(text) == valid)
-    }
 }

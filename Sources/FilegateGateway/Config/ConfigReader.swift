@@ -170,7 +170,7 @@ struct ConfigReader {
         if kind == .azureLegacy {
             let field = "\(path).api_version"
             apiVersion = string(required(fields["api_version"], at: field), at: field)
-            if let given = apiVersion, !Self.isLegacyAPIVersion(given) {
+            if let given = apiVersion, LegacyAPIVersion(given) == nil {
                 problem(field, "\"\(given)\" is not YYYY-MM-DD or YYYY-MM-DD-preview, a real date from 2022-12-01 on")
                 apiVersion = nil
             }
@@ -217,7 +217,7 @@ struct ConfigReader {
                 problem(fileField, "cannot read \(file)")
                 return nil
             }
-            let key = String(decoding: Self.strippingOneNewline(Array(data)), as: UTF8.self)
+            let key = GatewayConfig.keyText(Array(data))
             guard !key.isEmpty else {
                 problem(fileField, "\(file) is empty")
                 return nil
@@ -454,16 +454,6 @@ struct ConfigReader {
         return "/" + components.joined(separator: "/")
     }
 
-    /// The bytes without one trailing `\n` (and a `\r` before it), as `echo KEY >file` leaves them.
-    static func strippingOneNewline(_ bytes: [UInt8]) -> [UInt8] {
-        var bytes = bytes
-        if bytes.last == UInt8(ascii: "\n") {
-            bytes.removeLast()
-            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
-        }
-        return bytes
-    }
-
     static func isName(_ text: String) -> Bool {
         !text.isEmpty && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
     }
@@ -484,18 +474,5 @@ struct ConfigReader {
         }
         return !host.isEmpty
             && host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
-    }
-
-    /// A dated api-version: `YYYY-MM-DD` or `YYYY-MM-DD-preview`, a real date from 2022-12-01 on
-    /// (DESIGN.md "Versions").
-    static func isLegacyAPIVersion(_ text: String) -> Bool {
-        let date = text.hasSuffix("-preview") ? text.dropLast("-preview".count) : Substring(text)
-        let parts = date.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts.map(\.count) == [4, 2, 2], parts.allSatisfy({ $0.allSatisfy(\.isASCIIDigit) }),
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
-        else { return false }
-        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let days = [31, isLeap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-        return (1...days).contains(day) && (year, month, day) >= (2022, 12, 1)
     }
 }

@@ -80,4 +80,15 @@ public struct GatewayConfig: Hashable, Sendable {
         }
         return config
     }
+
+    /// A key as a file or standard input holds it: one trailing `\n` (and a `\r` before it) stripped, as
+    /// `echo KEY >file` and `echo KEY | filegate hash-key` leave it (DESIGN.md "Config conventions").
+    public static func keyText(_ bytes: [UInt8]) -> String {
+        var bytes = bytes
+        if bytes.last == UInt8(ascii: "\n") {
+            bytes.removeLast()
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }
