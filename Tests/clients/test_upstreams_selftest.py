@@ -45,6 +45,7 @@ from upstreams.fixtures import (  # noqa: E402, F401 - fixtures are used by name
     connect_proxy,
     header_values,
     tls_material,
+    unanswered_port,
     upstreams,
 )
 
@@ -215,6 +216,19 @@ def test_key_only_in_dialect_form(upstreams: Upstreams, dialect: str, headers: l
     error = error_object(response, client_dialect, 401)
     assert error["code"] == ("unauthorized" if dialect == "azure-legacy" else "invalid_api_key"), error
     assert response.header(client_dialect.request_id_header), response.describe()
+
+
+def test_refused_upload_is_read_then_answered(upstreams: Upstreams, tmp_path: Path) -> None:
+    """A wrong key on a 5 MiB create sent without Expect: the body is read and dropped, then the 401 arrives."""
+    upstream = upstreams.recording("azure-legacy")
+    path = tmp_path / "upload.jsonl"
+    path.write_bytes(b"x" * (5 << 20))
+    response = curl("POST", AZURE_DATED.url(upstream.base_url), headers=[f"api-key: {WRONG_UPSTREAM_KEY}", "Expect:"],
+                    form=["purpose=fine-tune", f"file=@{path}"])
+    error_object(response, AZURE_DATED, 401)
+    (entry,) = upstream.recorded()
+    assert (entry["status"], entry["body_complete"], entry["body_bytes"]) == (401, True, entry["declared_length"])
+    assert upstream.stored_files() == []
 
 
 @pytest.mark.parametrize("dialect", UPSTREAM_DIALECTS)
@@ -536,6 +550,13 @@ def test_fault_through_curl(upstreams: Upstreams, fault: str, path: str, exit_co
 def test_refused_connection_through_curl() -> None:
     run = curl_run(f"http://127.0.0.1:{closed_port()}/v1/files")
     assert (run.exit_code, run.status) == (7, 0), run.stderr
+
+
+def test_connect_timeout_through_curl() -> None:
+    with unanswered_port() as port:
+        run = curl_run(f"http://127.0.0.1:{port}/v1/files", "--connect-timeout", "1")
+    assert (run.exit_code, run.status) == (28, 0), run.stderr
+    assert "Failed to connect" in run.stderr, run.stderr
 
 
 def test_fault_chosen_by_path(upstreams: Upstreams) -> None:

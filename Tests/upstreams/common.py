@@ -94,10 +94,6 @@ class Request:
         return int(values[0])
 
     @property
-    def has_body(self) -> bool:
-        return self.chunked or bool(self.content_length)
-
-    @property
     def expects_continue(self) -> bool:
         return any(value.strip().lower() == "100-continue" for value in self.header_values("expect"))
 
@@ -177,7 +173,8 @@ async def body_chunks(
             if await _read_line(reader):
                 raise HTTPError(400, "chunk data longer than its size")
     else:
-        remaining = request.content_length or 0
+        # What a handler left unread (it stopped at a refusal) can be drained by a second call.
+        remaining = (request.content_length or 0) - record["body_bytes"]
         while remaining:
             data = await _read_some(reader, min(remaining, slice_size))
             remaining -= len(data)
@@ -275,6 +272,7 @@ class Recorder:
             declared = request.content_length
         except HTTPError:
             declared = None
+        has_body = request.chunked or bool(declared)
         record = {
             "method": request.method,
             "target": request.target,
@@ -284,7 +282,7 @@ class Recorder:
             "declared_length": declared,
             "chunked": request.chunked,
             "body_bytes": 0,
-            "body_complete": not request.has_body,
+            "body_complete": not has_body,
             "peer_port": peer_port,
             "connection": connection,
             "received_at": time.time(),

@@ -20,7 +20,9 @@ stand behind several backends, each configured with its own endpoint path), else
 
 A refused connection needs no server: use fixtures.closed_port(). Bodies are `application/octet-stream` on paths
 ending in `/content`, JSON elsewhere. `GET /__recorded` / `DELETE /__recorded` work as on the recording upstream
-(each entry also names its `fault`; `peer_gone` is true when the peer went away first).
+(each entry also names its `fault`; `peer_gone` is true when the peer went away first). A peer's close shows only
+once the bytes its kernel still held have been read: at slow-reader's rate that can take a while, so a test that
+waits for `peer_gone` polls with a timeout rather than expecting it at once.
 """
 
 from __future__ import annotations

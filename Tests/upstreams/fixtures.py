@@ -4,13 +4,16 @@ Use from a test module or conftest.py (Tests/ on sys.path, so this is `upstreams
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # .../Tests
     from upstreams.fixtures import UPSTREAM_KEY, closed_port, connect_proxy, session_upstreams, tls_material, upstreams
+    from upstreams.fixtures import header_values, unanswered_port
 
 (importing a fixture function into a module or conftest makes it available there). Then:
 
     def test_x(upstreams):
         up = upstreams.recording("azure-legacy", seed_examples=True)   # Upstream: .base_url, .recorded(), ...
-        ... drive filegate (or an SDK client) at up.base_url ...
-        assert all(UPSTREAM_KEY in ... for entry in up.recorded())
+        ... a filegate backend at up.base_url with the key UPSTREAM_KEY, driven by a client with its gateway key ...
+        for entry in up.recorded():
+            assert header_values(entry, "api-key") == [UPSTREAM_KEY]
+            assert header_values(entry, "cookie") == [] and header_values(entry, "authorization") == []
 
 Every server is started with the proxy variables removed from its environment, on 127.0.0.1 port 0; its
 `listening on` line gives its URL. It stops when the fixture's scope ends (stdin closed, then SIGTERM, then
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import threading
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -50,6 +54,9 @@ STOP_TIMEOUT = 5.0
 # A bound on every server, whatever happens to the test process: an hour.
 LIFETIME_SECONDS = 3600
 LISTENING = re.compile(r"listening on (https?://\S+)")
+# unanswered_port: a connect that takes longer than this means the accept queue is full.
+FILLER_CONNECT_TIMEOUT = 0.3
+FILLER_LIMIT = 16
 PROXY_VARIABLES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy", "ftp_proxy"}
 
 
@@ -63,6 +70,33 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A 127.0.0.1 port that listens but never accepts, its accept queue filled: the kernel drops further SYNs, so a
+    connect there times out (the connect-timeout test) instead of being refused."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        address = listener.getsockname()
+        while len(fillers) < FILLER_LIMIT:
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.settimeout(FILLER_CONNECT_TIMEOUT)
+            fillers.append(filler)
+            try:
+                filler.connect(address)
+            except TimeoutError:
+                break
+        else:
+            raise RuntimeError(f"the accept queue of {address} did not fill after {FILLER_LIMIT} connections")
+        yield address[1]
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
 
 
 @dataclass

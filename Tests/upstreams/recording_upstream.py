@@ -545,7 +545,14 @@ class RecordingUpstream:
             record["peer_gone"] = True
             return False
         except HTTPError as error:
-            # The body of a refused request is not read: answer at once, then close.
+            # A refused request's unread body is read and dropped first, so the peer surely sees the answer, unless
+            # the peer waits for 100 Continue (answer at once, then close) or the body's framing is broken.
+            if not record["body_complete"] and not request.expects_continue and not request.chunked:
+                try:
+                    await drain_body(reader, request)
+                except (PeerGone, HTTPError):
+                    record["peer_gone"] = True
+                    return False
             close = close or not record["body_complete"]
             status, headers, body = error.status, error.headers, self.error_body(error)
         record["status"] = status
