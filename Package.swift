@@ -29,6 +29,7 @@ let package = Package(
             name: "filegate",
             dependencies: [
                 "FilegateHTTP", "FilegateGateway", "FilegateLocal", "FilegateCore",
+                "CFilegateMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,6 +88,8 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        /// glibc malloc tuning for the executable (<malloc.h> is not in Swift's Glibc module).
+        .target(name: "CFilegateMalloc"),
 
         .testTarget(name: "FilegateCoreTests", dependencies: ["FilegateCore"], swiftSettings: swiftSettings),
         .testTarget(

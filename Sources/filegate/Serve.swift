@@ -1,4 +1,5 @@
 import ArgumentParser
+import CFilegateMalloc
 import FilegateCore
 import FilegateGateway
 import FilegateHTTP
@@ -32,7 +33,7 @@ struct Serve: AsyncParsableCommand {
         // File bodies pass through 256 KiB buffers allocated on one thread and freed on another; with glibc's
         // default of 8 arenas per core each thread's arena keeps its own freed buffers, and three 1 GiB rounds
         // each way peaked at 60 MiB RSS. Two arenas: 38 MiB, same throughput (notes of issue 3, `make bench`).
-        mallopt(M_ARENA_MAX, 2)
+        _ = fg_malloc_limit_arenas(2)
 
         let threadPool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         threadPool.start()
