@@ -38,10 +38,13 @@ public final class CurlLoop: Service, Sendable {
     }
 
     private let logger: Logger
+    private let maxIdleConnections: Int
     private let mailbox = Mutex(Mailbox())
 
-    public init(logger: Logger) {
+    /// - Parameter maxIdleConnections: how many idle upstream connections curl keeps for reuse.
+    public init(logger: Logger, maxIdleConnections: Int = 64) {
         self.logger = logger
+        self.maxIdleConnections = maxIdleConnections
     }
 
     /// Starts the curl thread and returns once it stopped: on graceful shutdown or cancellation every transfer
@@ -83,7 +86,7 @@ public final class CurlLoop: Service, Sendable {
     private func runThread() -> Result<Void, CurlError> {
         let reactor: CurlReactor
         do {
-            reactor = try CurlReactor(loop: self, logger: logger)
+            reactor = try CurlReactor(loop: self, maxIdleConnections: maxIdleConnections, logger: logger)
         } catch {
             logger.error("The curl thread could not start", metadata: [LogKey.error: "\(error)"])
             stop()

@@ -27,7 +27,7 @@ final class CurlReactor {
     private var attached: [ObjectIdentifier: AttachedTransfer] = [:]
     private var stopping = false
 
-    init(loop: CurlLoop, logger: Logger) throws(CurlError) {
+    init(loop: CurlLoop, maxIdleConnections: Int, logger: Logger) throws(CurlError) {
         self.loop = loop
         self.logger = logger
         var opened: [Int32] = []
@@ -44,7 +44,9 @@ final class CurlReactor {
         timerFD = try open("timerfd_create", timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK)))
         wakeFD = try open("eventfd", eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK)))
         do {
-            multi = try MultiHandle()
+            let multi = try MultiHandle()
+            try multi.set(maxConnects: maxIdleConnections)
+            self.multi = multi
             share = try ShareHandle()
             try watch(timerFD, events: fg_EPOLLIN)
             try watch(wakeFD, events: fg_EPOLLIN)

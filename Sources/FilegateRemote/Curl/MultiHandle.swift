@@ -37,6 +37,13 @@ final class MultiHandle {
         try check(fg_curl_multi_setopt_ptr(rawValue, CURLMOPT_TIMERDATA, userData))
     }
 
+    /// How many idle connections curl keeps for reuse. Without it the cache follows the number of transfers in
+    /// flight (4 per handle), so a quiet moment closes the connections the next burst needs.
+    /// - SeeAlso: https://curl.se/libcurl/c/CURLMOPT_MAXCONNECTS.html
+    func set(maxConnects: Int) throws(CurlError) {
+        try check(fg_curl_multi_setopt_long(rawValue, CURLMOPT_MAXCONNECTS, maxConnects))
+    }
+
     /// - SeeAlso: https://curl.se/libcurl/c/curl_multi_add_handle.html
     func add(_ easy: EasyHandle) throws(CurlError) {
         try check(curl_multi_add_handle(rawValue, easy.rawValue))
