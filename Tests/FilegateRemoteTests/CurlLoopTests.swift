@@ -150,6 +150,34 @@ import Testing
         }
     }
 
+    @Test func stallAfterTheUploadIsAFirstByteTimeout() async throws {
+        try await Self.withLoop { loop, upstream in
+            let request = UpstreamRequest(
+                method: "POST",
+                url: upstream.baseURL + "/stall",
+                body: Body(length: .known(1 << 20), PatternChunks(total: 1 << 20, chunkSize: 65536)),
+                firstByteTimeout: .milliseconds(300)
+            )
+            let error = await #expect(throws: GatewayError.self) {
+                _ = try await loop.perform(request)
+            }
+            #expect(error?.code == .upstreamTimeout)
+        }
+    }
+
+    @Test func shutdownFailsTransfersInFlight() async throws {
+        let loop = CurlLoop(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let upstream = try await TestUpstream.start()
+        let runner = Task { try await loop.run() }
+        let caller = Task { try await loop.perform(Self.get(upstream.baseURL + "/stall")) }
+        try await Self.waitUntil { upstream.counters.acceptedConnections == 1 }
+        runner.cancel()
+        try await runner.value
+        let result = await caller.result
+        #expect(throws: GatewayError.loopStopped) { try result.get() }
+        try await upstream.shutdown()
+    }
+
     @Test(arguments: ["/reset", "/short"])
     func bodyCutShortMakesTheBodyThrow(path: String) async throws {
         try await Self.withLoop { loop, upstream in
@@ -183,7 +211,9 @@ import Testing
 
     @Test func droppingTheBodyUnreadCancelsTheTransfer() async throws {
         try await Self.withLoop { loop, upstream in
-            var response: UpstreamResponse? = try await loop.perform(Self.get(upstream.baseURL + "/bytes?n=\(256 << 20)"))
+            var response: UpstreamResponse? = try await loop.perform(
+                Self.get(upstream.baseURL + "/bytes?n=\(256 << 20)")
+            )
             #expect(response?.status == 200)
             response = nil
             try await upstream.streamCut.futureResult.get()

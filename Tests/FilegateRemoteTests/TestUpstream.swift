@@ -154,7 +154,12 @@ private final class UpstreamHandler: ChannelInboundHandler {
         case "/early":
             var hints = HTTPHeaders()
             hints.add(name: "Link", value: "</style.css>; rel=preload")
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: 103), headers: hints))), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: 103), headers: hints))
+                ),
+                promise: nil
+            )
             sendJSON(#"{"ok":true}"#, context: context)
         case "/status":
             let code = Int(query["code"] ?? "") ?? 500
@@ -192,14 +197,20 @@ private final class UpstreamHandler: ChannelInboundHandler {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Length", value: String(contentLength))
         headers.add(name: "Content-Type", value: "application/octet-stream")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))),
+            promise: nil
+        )
     }
 
     private func sendJSON(_ json: String, status: HTTPResponseStatus = .ok, context: ChannelHandlerContext) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(json.utf8.count))
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil
+        )
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: json)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }

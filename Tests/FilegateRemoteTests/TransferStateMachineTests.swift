@@ -137,7 +137,13 @@ import Testing
         _ = machine.consumerRequestedNext()
         #expect(machine.consumerRequestedNext() == .wait)
         let action = machine.cancelled(.transferCancelled)
-        #expect(action == Machine.CancelAction(wakeups: Machine.Wakeups(consumer: .failure(.transferCancelled)), removeTransfer: true))
+        #expect(
+            action
+                == Machine.CancelAction(
+                    wakeups: Machine.Wakeups(consumer: .failure(.transferCancelled)),
+                    removeTransfer: true
+                )
+        )
     }
 
     @Test func cancellingAfterCurlFinishedNeedsNoRemoval() {
@@ -190,6 +196,21 @@ import Testing
         #expect(machine.headAwaitStarted() == .wait)
         let wakeups = machine.finished(.failure(Self.failure))
         #expect(wakeups == Machine.Wakeups(head: .failure(Self.failure), producer: .stop))
+    }
+
+    @Test func failingRequestBodyCancelsOnlyWhileTheBodyIsWanted() {
+        var machine = Self.machine(hasRequestBody: true)
+        #expect(machine.headAwaitStarted() == .wait)
+        let failure = GatewayError.invalidRequest("short")
+        #expect(
+            machine.producerFailed(failure)
+                == Machine.CancelAction(wakeups: Machine.Wakeups(head: .failure(failure)), removeTransfer: true)
+        )
+
+        var answered = Self.machine(hasRequestBody: true)
+        _ = answered.receivedHead(Self.head)
+        #expect(answered.producerFailed(failure) == Machine.CancelAction(wakeups: .none, removeTransfer: false))
+        #expect(answered.headAwaitStarted() == .deliver(Self.head))
     }
 
     @Test func bodilessRequestEndsAtTheFirstRead() {

@@ -21,6 +21,8 @@ final class AttachedTransfer {
     /// When the transfer fails with a first-byte timeout, unless a byte of the answer arrives first.
     private(set) var firstByteDeadline: MonotonicInstant?
     private var answerStarted = false
+    /// Request-body bytes handed to curl so far; curl may stop asking once it has them all, without a last read.
+    private var bytesSent: Int64 = 0
     private var headDelivered = false
     private var head = ResponseHeadCollector()
 
@@ -139,6 +141,10 @@ final class AttachedTransfer {
     fileprivate func readRequested(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
         switch transfer.readRequested(into: buffer) {
         case .copied(let count):
+            bytesSent += Int64(count)
+            if bytesSent >= transfer.requestBodyLength {
+                startFirstByteClock()
+            }
             return count
         case .pause:
             sendPaused = true
@@ -159,7 +165,7 @@ final class AttachedTransfer {
     }
 
     private func startFirstByteClock() {
-        guard !answerStarted else { return }
+        guard !answerStarted, firstByteDeadline == nil else { return }
         firstByteDeadline = MonotonicInstant.now().advanced(by: transfer.request.firstByteTimeout)
     }
 }

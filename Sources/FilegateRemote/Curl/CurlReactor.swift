@@ -34,7 +34,7 @@ final class CurlReactor {
         func open(_ call: String, _ descriptor: Int32) throws(CurlError) -> Int32 {
             guard descriptor >= 0 else {
                 let number = errno
-                opened.forEach { _ = close($0) }
+                for descriptor in opened { close(descriptor) }
                 throw CurlError(.system(call, number))
             }
             opened.append(descriptor)
@@ -53,7 +53,7 @@ final class CurlReactor {
         } catch {
             multi = nil
             share = nil
-            opened.forEach { _ = close($0) }
+            for descriptor in opened { close(descriptor) }
             throw error
         }
     }

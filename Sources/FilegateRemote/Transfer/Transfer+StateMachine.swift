@@ -252,6 +252,13 @@ extension Transfer {
             return takeSendPause()
         }
 
+        /// The request body failed, or did not match its declared length: the transfer is cancelled, unless the
+        /// body is no longer wanted (the answer came first, or the transfer already ended).
+        mutating func producerFailed(_ error: GatewayError) -> CancelAction {
+            guard uploadState == .open else { return CancelAction(wakeups: .none, removeTransfer: false) }
+            return cancelled(error)
+        }
+
         /// What the producer does before pulling the next chunk.
         enum SpaceCheck: Hashable {
             case proceed

@@ -235,16 +235,16 @@ final class Transfer: Sendable {
         }
     }
 
-    /// Pulls the request body into the upload queue, waiting while it is full, until the body ends, the transfer
-    /// no longer wants it, or it fails (which cancels the transfer). Bytes beyond or short of the declared length
-    /// cancel the transfer too: curl sends exactly that many.
+    /// Pulls the request body into the upload queue, waiting while it is full, until the body ends or the
+    /// transfer no longer wants it. A body that fails, or yields more or fewer bytes than its declared length
+    /// (curl sends exactly that many), cancels the transfer while it still wants the body.
     func pumpRequestBody(_ body: Body) async {
         var sent: Int64 = 0
         do {
             for try await chunk in body {
                 sent += Int64(chunk.readableBytes)
                 guard sent <= requestBodyLength else {
-                    cancel(.invalidRequest("The request body is longer than its declared length."))
+                    producerFailed(.invalidRequest("The request body is longer than its declared length."))
                     return
                 }
                 let action = storage.withLock { $0.machine.producerAppended(chunk) }
@@ -256,15 +256,26 @@ final class Transfer: Sendable {
                 guard await waitForRoom() else { return }
             }
         } catch {
-            cancel(error as? GatewayError ?? .requestBodyFailed(error))
+            producerFailed(error as? GatewayError ?? .requestBodyFailed(error))
             return
         }
         guard sent == requestBodyLength else {
-            cancel(.invalidRequest("The request body ended before its declared length."))
+            producerFailed(.invalidRequest("The request body ended before its declared length."))
             return
         }
         if storage.withLock({ $0.machine.producerFinished() }) == .resumeSend {
             loop.submit(.resumeSend(self))
+        }
+    }
+
+    private func producerFailed(_ error: GatewayError) {
+        let (action, resumptions) = storage.withLock { storage in
+            let action = storage.machine.producerFailed(error)
+            return (action, storage.take(action.wakeups))
+        }
+        resumptions.resume()
+        if action.removeTransfer {
+            loop.submit(.cancel(self))
         }
     }
 
