@@ -62,6 +62,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FilegateRemote",
+            dependencies: [
+                "FilegateWire", "FilegateCore", "CFilegateCurl",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FilegateLocal",
             dependencies: [
                 "FilegateCore",
@@ -88,6 +98,8 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CFilegateCurl", dependencies: ["CCurl"]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         /// glibc malloc tuning for the executable (<malloc.h> is not in Swift's Glibc module).
         .target(name: "CFilegateMalloc"),
 
@@ -130,6 +142,17 @@ let package = Package(
                 "FilegateHTTP", "FilegateGateway", "FilegateWire", "FilegateCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FilegateRemoteTests",
+            dependencies: [
+                "FilegateRemote", "FilegateWire", "FilegateCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

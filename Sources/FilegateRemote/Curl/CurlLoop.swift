@@ -1,0 +1,212 @@
+import CFilegateCurl
+public import FilegateCore
+import FilegateWire
+import Glibc
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// The one curl thread: one multi handle, one share handle, every upstream transfer (DESIGN.md "libcurl, the
+/// outbound side").
+///
+/// `perform(_:)` may be called from any task; it hands the transfer to the curl thread through a Mutex-guarded
+/// queue and an eventfd, which is the only way other threads reach curl (`curl_easy_pause` included). `run()`
+/// starts the thread and returns once it has stopped, on graceful shutdown or cancellation, after every easy
+/// handle was taken out of the multi handle and the handles cleaned up.
+public final class CurlLoop: Service, Sendable {
+    /// Work for the curl thread.
+    enum Command {
+        case start(Transfer)
+        case resumeReceive(Transfer)
+        case resumeSend(Transfer)
+        case cancel(Transfer)
+        case shutdown
+    }
+
+    /// Where the thread is.
+    /// `.idle` → `.running` → `.stopped`; `.idle` → `.stopped` when the thread could not start.
+    private enum Phase {
+        case idle
+        case running(wakeFD: Int32)
+        case stopped
+    }
+
+    private struct Mailbox {
+        var phase = Phase.idle
+        var commands: [Command] = []
+        var started = false
+    }
+
+    private let logger: Logger
+    private let maxIdleConnections: Int
+    private let mailbox = Mutex(Mailbox())
+
+    /// - Parameter maxIdleConnections: how many idle upstream connections curl keeps for reuse.
+    public init(logger: Logger, maxIdleConnections: Int = 64) {
+        self.logger = logger
+        self.maxIdleConnections = maxIdleConnections
+    }
+
+    /// Starts the curl thread and returns once it stopped: on graceful shutdown or cancellation every transfer
+    /// still running fails with `unavailable`.
+    public func run() async throws {
+        let alreadyStarted = mailbox.withLock { mailbox in
+            defer { mailbox.started = true }
+            return mailbox.started
+        }
+        guard !alreadyStarted else {
+            throw CurlError(.system("CurlLoop.run called twice", EBUSY))
+        }
+        guard curlGlobalInitCode == CURLE_OK else {
+            stop()
+            throw CurlError(.easy(CurlCode(curlGlobalInitCode)), detail: "curl_global_init failed")
+        }
+        let result = await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, CurlError>, Never>) in
+                    do throws(CurlError) {
+                        try CurlThread.spawn { [self] in
+                            continuation.resume(returning: runThread())
+                        }
+                    } catch {
+                        stop()
+                        continuation.resume(returning: .failure(error))
+                    }
+                }
+            } onCancel: {
+                submit(.shutdown)
+            }
+        } onGracefulShutdown: {
+            self.submit(.shutdown)
+        }
+        try result.get()
+    }
+
+    /// The curl thread's whole life.
+    private func runThread() -> Result<Void, CurlError> {
+        let reactor: CurlReactor
+        do {
+            reactor = try CurlReactor(loop: self, maxIdleConnections: maxIdleConnections, logger: logger)
+        } catch {
+            logger.error("The curl thread could not start", metadata: [LogKey.error: "\(error)"])
+            stop()
+            return .failure(error)
+        }
+        logger.debug("The curl thread is running")
+        reactor.run()
+        logger.debug("The curl thread stopped")
+        return .success(())
+    }
+
+    /// Sends `request` upstream and returns once the final response head is in; the body streams after.
+    ///
+    /// Cancelling the calling task cancels the transfer; so does dropping the response body unfinished or
+    /// cancelling its consumer. An HTTP status of 300 or more is returned as it is.
+    public func perform(_ request: UpstreamRequest) async throws(GatewayError) -> UpstreamResponse {
+        if let body = request.body, case .unknown = body.length {
+            throw GatewayError.internalError("An upstream request body must have a known length.")
+        }
+        let transfer = Transfer(request: request, loop: self)
+        guard submit(.start(transfer)) else {
+            transfer.finished(.failure(.loopStopped))
+            throw .loopStopped
+        }
+        let head = await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self, returning: Result<ResponseHead, GatewayError>.self) { group in
+                if let body = request.body {
+                    group.addTask { await transfer.pumpRequestBody(body) }
+                }
+                let head = await transfer.awaitHead()
+                // A request body still unsent when the head is in is no longer wanted (the machine closed it).
+                group.cancelAll()
+                return head
+            }
+        } onCancel: {
+            transfer.cancel(.transferCancelled)
+        }
+        let responseHead = try head.get()
+        let reader = ResponseBodyReader(transfer: transfer)
+        var response = UpstreamResponse(
+            status: responseHead.status,
+            headers: responseHead.headers,
+            body: Body(length: Self.bodyLength(of: responseHead, method: request.method), reader.chunks)
+        )
+        response.transfer = transfer
+        return response
+    }
+
+    /// The body length a head declares: `Content-Length` unless the answer has no body by its method or status.
+    static func bodyLength(of head: ResponseHead, method: String) -> Body.Length {
+        if method.uppercased() == "HEAD" || head.status == 204 || head.status == 304 {
+            return .known(0)
+        }
+        guard !head.headers.contains(name: "Transfer-Encoding"),
+            let text = head.headers.first(name: "Content-Length"),
+            let length = Int64(text), length >= 0
+        else { return .unknown }
+        return .known(length)
+    }
+
+    // MARK: - The queue to the curl thread
+
+    /// Hands `command` to the curl thread; false once the thread has stopped. The eventfd is written only when
+    /// the queue goes from empty to non-empty: the thread drains it whole on each wake.
+    @discardableResult
+    func submit(_ command: Command) -> Bool {
+        mailbox.withLock { mailbox in
+            switch mailbox.phase {
+            case .stopped:
+                return false
+            case .idle:
+                mailbox.commands.append(command)
+                return true
+            case .running(let wakeFD):
+                let wasEmpty = mailbox.commands.isEmpty
+                mailbox.commands.append(command)
+                if wasEmpty {
+                    eventfd_write(wakeFD, 1)
+                }
+                return true
+            }
+        }
+    }
+
+    /// The curl thread is ready to be woken through `wakeFD`.
+    func started(wakeFD: Int32) {
+        mailbox.withLock { mailbox in
+            mailbox.phase = .running(wakeFD: wakeFD)
+        }
+    }
+
+    /// The commands submitted since the last call, in order.
+    func takeCommands() -> [Command] {
+        mailbox.withLock { mailbox in
+            defer { mailbox.commands.removeAll(keepingCapacity: true) }
+            return mailbox.commands
+        }
+    }
+
+    /// Refuses further commands and fails the transfers whose start was still queued. The eventfd is closed
+    /// under the lock, so no submit writes to a closed (or reused) descriptor.
+    func stop() {
+        let leftover = mailbox.withLock { mailbox -> [Command] in
+            if case .running(let wakeFD) = mailbox.phase {
+                close(wakeFD)
+            }
+            mailbox.phase = .stopped
+            defer { mailbox.commands.removeAll() }
+            return mailbox.commands
+        }
+        for case .start(let transfer) in leftover {
+            transfer.finished(.failure(.loopStopped))
+        }
+    }
+}
+
+extension GatewayError {
+    /// The curl thread has stopped (shutdown): no upstream request can be made.
+    static let loopStopped = GatewayError(.unavailable, "The server is shutting down.")
+}
+
+/// `curl_global_init`, run once for the process, before the first curl thread starts.
+private let curlGlobalInitCode: CURLcode = curl_global_init(fg_CURL_GLOBAL_DEFAULT)

@@ -1,0 +1,61 @@
+import FilegateWire
+
+/// Gathers the header fields of one response head from the lines curl's header callback hands over.
+///
+/// curl calls the header callback once per line, status line and final empty line included, for every head it
+/// reads: interim 1xx heads, a proxy's CONNECT answer, the final head and trailers. The collector starts afresh at
+/// each status line and says when a head is complete; the caller decides, by the status, whether it is the final one.
+struct ResponseHeadCollector {
+    /// What one line meant.
+    enum Line: Hashable {
+        /// A status line or a field: more to come.
+        case partOfHead
+        /// The empty line: `headers` holds the fields of the head that ended.
+        case endOfHead
+    }
+
+    /// The fields since the last status line, names and values as sent (values without surrounding blanks).
+    private(set) var fields: [(name: String, value: String)] = []
+
+    var headers: HTTPHeaders {
+        HTTPHeaders(fields.map { ($0.name, $0.value) })
+    }
+
+    /// Feeds one line, with or without its CRLF.
+    mutating func receivedLine(_ line: some Collection<UInt8>) -> Line {
+        var bytes = Array(line)
+        while let last = bytes.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: "\n") {
+            bytes.removeLast()
+        }
+        guard let first = bytes.first else { return .endOfHead }
+        if bytes.starts(with: Array("HTTP/".utf8)) {
+            fields.removeAll()
+            return .partOfHead
+        }
+        if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
+            // An obsolete line folding (RFC 9112 §5.2): the line continues the previous field's value.
+            guard !fields.isEmpty else { return .partOfHead }
+            let continuation = Self.trimmed(bytes[...])
+            fields[fields.count - 1].value += " " + String(decoding: continuation, as: UTF8.self)
+            return .partOfHead
+        }
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .partOfHead }
+        let name = String(decoding: bytes[..<colon], as: UTF8.self)
+        let value = String(decoding: Self.trimmed(bytes[(colon + 1)...]), as: UTF8.self)
+        fields.append((name, value))
+        return .partOfHead
+    }
+
+    /// Forgets the fields, for a head that is not the final one.
+    mutating func reset() {
+        fields.removeAll()
+    }
+
+    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let start = bytes.firstIndex(where: { !isBlank($0) }),
+            let end = bytes.lastIndex(where: { !isBlank($0) })
+        else { return [] }
+        return bytes[start...end]
+    }
+}
