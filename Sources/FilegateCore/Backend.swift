@@ -3,23 +3,41 @@
 /// The gateway has checked auth, the id's shape and the multipart form before it calls; a backend checks what
 /// only it knows (its purposes and expiry range, whether an id exists) and answers with `GatewayError`.
 public protocol Backend: Sendable {
-    /// Purposes this backend takes on create (DESIGN.md "Purposes").
-    var purposes: Set<Purpose> { get }
+    /// Stores `content` as a new file. The content is streamed: the backend pulls it chunk by chunk, and checks the
+    /// purpose and expiry before it pulls the first one.
+    func createFile(
+        _ file: NewFile,
+        content: Body,
+        context: inout BackendContext
+    ) async throws(GatewayError) -> FileObject
 
-    /// The `expires_after` seconds this backend accepts (DESIGN.md "expires_after").
-    var expiresAfterRange: ClosedRange<Int64> { get }
+    func listFiles(_ query: ListQuery, context: inout BackendContext) async throws(GatewayError) -> FileList
 
-    /// Stores `content` as a new file. The content is streamed: the backend pulls it chunk by chunk.
-    func createFile(_ file: NewFile, content: Body) async throws(GatewayError) -> FileObject
+    func retrieveFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileObject
 
-    func listFiles(_ query: ListQuery) async throws(GatewayError) -> FileList
-
-    func retrieveFile(_ id: FileID) async throws(GatewayError) -> FileObject
-
-    func deleteFile(_ id: FileID) async throws(GatewayError) -> FileDeletion
+    func deleteFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileDeletion
 
     /// The file's bytes, streamed as the consumer pulls them.
-    func fileContent(_ id: FileID) async throws(GatewayError) -> FileContent
+    func fileContent(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileContent
+}
+
+/// What passes between the gateway and a backend besides the operation, both ways.
+///
+/// In: the request's id and the client headers DESIGN.md's allowlist lets through. Out: headers the backend's answer
+/// hands on to the client (`Retry-After`, `x-ratelimit-*`) and the upstream's request id, which the client sees in
+/// its own dialect's request-id header. The embedded backend has none of these and leaves them empty.
+public struct BackendContext: Sendable {
+    public var requestID: String
+    public var forwardedHeaders: [(name: String, value: String)]
+    public var answerHeaders: [(name: String, value: String)]
+    public var upstreamRequestID: String?
+
+    public init(requestID: String, forwardedHeaders: [(name: String, value: String)] = []) {
+        self.requestID = requestID
+        self.forwardedHeaders = forwardedHeaders
+        self.answerHeaders = []
+        self.upstreamRequestID = nil
+    }
 }
 
 /// A file's content on its way to a client.

@@ -1,6 +1,7 @@
 /// Log metadata keys, in one place so every module names things the same way (STYLE.md §2).
 public enum LogKey {
     public static let requestID = "filegate.request_id"
+    public static let upstreamRequestID = "filegate.upstream_request_id"
     public static let client = "filegate.client"
     public static let backend = "filegate.backend"
     public static let operation = "filegate.operation"

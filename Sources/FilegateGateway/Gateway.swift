@@ -66,6 +66,7 @@ public struct Gateway: Sendable {
             return finish(.failure(error), dialect: .openAI, requestID: requestID, logger: logger)
         }
         var dialect = root.errorDialect
+        var context = BackendContext(requestID: requestID.description)
         do throws(GatewayError) {
             let client = try authenticate(request.head.headers)
             logger[metadataKey: LogKey.client] = "\(client.name)"
@@ -80,10 +81,16 @@ public struct Gateway: Sendable {
                 throw GatewayError(.forbidden, "This key may not use any backend.")
             }
             logger[metadataKey: LogKey.backend] = "\(route.backendName)"
-            let rendered = try await perform(inbound.operation, on: route, dialect: dialect, request: request)
-            return finish(.success(rendered), dialect: dialect, requestID: requestID, logger: logger)
+            let rendered = try await perform(
+                inbound.operation,
+                on: route,
+                dialect: dialect,
+                request: request,
+                context: &context
+            )
+            return finish(.success(rendered), dialect: dialect, requestID: requestID, context: context, logger: logger)
         } catch {
-            return finish(.failure(error), dialect: dialect, requestID: requestID, logger: logger)
+            return finish(.failure(error), dialect: dialect, requestID: requestID, context: context, logger: logger)
         }
     }
 
@@ -100,8 +107,10 @@ public struct Gateway: Sendable {
         _ operation: FilegateCore.Operation,
         on route: Route,
         dialect: Dialect,
-        request: GatewayRequest
+        request: GatewayRequest,
+        context: inout BackendContext
     ) async throws(GatewayError) -> GatewayResponse {
+        let backend = route.backend
         switch operation {
         case .createFile:
             let create = CreateFileRequest(
@@ -113,31 +122,38 @@ public struct Gateway: Sendable {
             let file = try await create.run(
                 body: request.body,
                 sendContinue: request.sendContinue,
-                backend: route.backend
+                backend: backend,
+                context: &context
             )
             return GatewayResponse(dialect.renderCreated(file, publicBaseURL: settings.publicBaseURL))
         case .listFiles(let query):
-            return GatewayResponse(dialect.renderList(try await route.backend.listFiles(query)))
+            return GatewayResponse(dialect.renderList(try await backend.listFiles(query, context: &context)))
         case .retrieveFile(let id):
-            return GatewayResponse(dialect.renderFile(try await route.backend.retrieveFile(id)))
+            return GatewayResponse(dialect.renderFile(try await backend.retrieveFile(id, context: &context)))
         case .deleteFile(let id):
-            return GatewayResponse(dialect.renderDeletion(try await route.backend.deleteFile(id)))
+            return GatewayResponse(dialect.renderDeletion(try await backend.deleteFile(id, context: &context)))
         case .fileContent(let id):
-            let content = try await route.backend.fileContent(id)
+            let content = try await backend.fileContent(id, context: &context)
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: content.contentType)
             return GatewayResponse(status: 200, headers: headers, content: .stream(content.body))
         }
     }
 
-    /// Renders errors in the client's dialect, adds the request id and logs one line per request.
+    /// Renders errors in the client's dialect, adds the request id (the upstream's when it gave one, DESIGN.md
+    /// "Headers, both ways") and the backend's answer headers, and logs one line per request.
     private func finish(
         _ result: Result<GatewayResponse, GatewayError>,
         dialect: Dialect,
         requestID: RequestID,
+        context: BackendContext? = nil,
         logger: Logger
     ) -> GatewayResponse {
         var response: GatewayResponse
+        var logger = logger
+        if let upstreamRequestID = context?.upstreamRequestID {
+            logger[metadataKey: LogKey.upstreamRequestID] = "\(upstreamRequestID)"
+        }
         switch result {
         case .success(let answer):
             response = answer
@@ -151,7 +167,9 @@ public struct Gateway: Sendable {
             if let underlying = error.underlying { metadata[LogKey.underlying] = "\(underlying)" }
             logger.log(level: level, "request failed: \(error.message)", metadata: metadata)
         }
-        response.headers.replaceOrAdd(name: dialect.profile.requestIDHeader, value: requestID.description)
+        for (name, value) in context?.answerHeaders ?? [] { response.headers.add(name: name, value: value) }
+        let shownID = context?.upstreamRequestID ?? requestID.description
+        response.headers.replaceOrAdd(name: dialect.profile.requestIDHeader, value: shownID)
         return response
     }
 }

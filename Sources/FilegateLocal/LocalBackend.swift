@@ -66,7 +66,11 @@ public final class LocalBackend: Backend, Service {
         self.sweepInterval = sweepInterval
     }
 
-    public func createFile(_ file: NewFile, content body: Body) async throws(GatewayError) -> FileObject {
+    public func createFile(
+        _ file: NewFile,
+        content body: Body,
+        context _: inout BackendContext
+    ) async throws(GatewayError) -> FileObject {
         guard purposes.contains(file.purpose) else {
             throw GatewayError(
                 .unsupportedPurpose,
@@ -106,7 +110,7 @@ public final class LocalBackend: Backend, Service {
         }
     }
 
-    public func listFiles(_ query: ListQuery) async throws(GatewayError) -> FileList {
+    public func listFiles(_ query: ListQuery, context _: inout BackendContext) async throws(GatewayError) -> FileList {
         do {
             return try await metadata.list(query, now: now())
         } catch {
@@ -114,7 +118,7 @@ public final class LocalBackend: Backend, Service {
         }
     }
 
-    public func retrieveFile(_ id: FileID) async throws(GatewayError) -> FileObject {
+    public func retrieveFile(_ id: FileID, context _: inout BackendContext) async throws(GatewayError) -> FileObject {
         let stored: StoredFile?
         do {
             stored = try await metadata.file(id: id.rawValue, now: now())
@@ -129,7 +133,7 @@ public final class LocalBackend: Backend, Service {
     ///
     /// An unlink that fails is logged, not answered: the file is gone for clients and the next start removes the
     /// orphaned bytes.
-    public func deleteFile(_ id: FileID) async throws(GatewayError) -> FileDeletion {
+    public func deleteFile(_ id: FileID, context _: inout BackendContext) async throws(GatewayError) -> FileDeletion {
         let deleted: Bool
         do {
             deleted = try await metadata.delete(id: id.rawValue, now: now())
@@ -141,7 +145,7 @@ public final class LocalBackend: Backend, Service {
         return FileDeletion(id: id.rawValue, deleted: true)
     }
 
-    public func fileContent(_ id: FileID) async throws(GatewayError) -> FileContent {
+    public func fileContent(_ id: FileID, context _: inout BackendContext) async throws(GatewayError) -> FileContent {
         let body: Body?
         do {
             guard try await metadata.file(id: id.rawValue, now: now()) != nil else { throw Self.notFound(id) }

@@ -5,7 +5,6 @@ import Synchronization
 /// An in-memory `Backend` that records what the gateway handed it, for gateway tests.
 final class FakeBackend: Backend {
     let purposes: Set<Purpose>
-    let expiresAfterRange: ClosedRange<Int64> = 3600...2_592_000
     private let state = Mutex<State>(State())
 
     struct State {
@@ -21,7 +20,11 @@ final class FakeBackend: Backend {
     var created: [NewFile] { state.withLock { $0.created } }
     var storedCount: Int { state.withLock { $0.files.count } }
 
-    func createFile(_ file: NewFile, content: Body) async throws(GatewayError) -> FileObject {
+    func createFile(
+        _ file: NewFile,
+        content: Body,
+        context: inout BackendContext
+    ) async throws(GatewayError) -> FileObject {
         guard purposes.contains(file.purpose) else {
             throw GatewayError(.unsupportedPurpose, "This backend takes: \(purposes.listed)", param: "purpose")
         }
@@ -51,22 +54,25 @@ final class FakeBackend: Backend {
         }
     }
 
-    func listFiles(_ query: ListQuery) async throws(GatewayError) -> FileList {
+    func listFiles(_ query: ListQuery, context: inout BackendContext) async throws(GatewayError) -> FileList {
         let all = state.withLock { $0.files.values.map(\.0) }.sorted { $0.id < $1.id }
         return FileList(data: Array(all.prefix(query.limit)), hasMore: all.count > query.limit)
     }
 
-    func retrieveFile(_ id: FileID) async throws(GatewayError) -> FileObject {
+    /// Answers as an upstream would: with its own request id and a rate-limit header for the client.
+    func retrieveFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileObject {
+        context.upstreamRequestID = "upstream-\(id)"
+        context.answerHeaders.append((name: "x-ratelimit-remaining-requests", value: "7"))
         guard let file = state.withLock({ $0.files[id.rawValue] }) else { throw .notFound() }
         return file.0
     }
 
-    func deleteFile(_ id: FileID) async throws(GatewayError) -> FileDeletion {
+    func deleteFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileDeletion {
         guard state.withLock({ $0.files.removeValue(forKey: id.rawValue) }) != nil else { throw .notFound() }
         return FileDeletion(id: id.rawValue)
     }
 
-    func fileContent(_ id: FileID) async throws(GatewayError) -> FileContent {
+    func fileContent(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileContent {
         guard let file = state.withLock({ $0.files[id.rawValue] }) else { throw .notFound() }
         return FileContent(body: Body(file.1))
     }

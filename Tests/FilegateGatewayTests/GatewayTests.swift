@@ -174,7 +174,8 @@ import Testing
             #expect(object["filename"] as? String == "train.jsonl")
             #expect(object["bytes"] as? Int == Self.payload.count)
             let id = try #require(object["id"] as? String)
-            let content = try await harness.backend.fileContent(try #require(FileID(rawValue: id)))
+            var context = BackendContext(requestID: "test")
+            let content = try await harness.backend.fileContent(try #require(FileID(rawValue: id)), context: &context)
             let stored = try await content.body.collect(upTo: 1 << 20)
             #expect(Array(stored.readableBytesView) == Self.payload)
             #expect(harness.spoolFiles() == [])
@@ -326,6 +327,19 @@ import Testing
             let response = await harness.gateway.respond(to: Self.request("GET", "/v2/things"))
             #expect(response.status == 404)
             #expect(Self.errorField(response, "type") == "invalid_request_error")
+        }
+    }
+
+    @Test(arguments: [
+        ("/v1/files/file-nope", "x-request-id"),
+        ("/openai/files/file-nope?api-version=2024-10-21", "apim-request-id"),
+    ])
+    func theUpstreamsRequestIDAndAnswerHeadersReachTheClient(target: String, requestIDHeader: String) async throws {
+        try await Self.withHarness { harness in
+            let response = await harness.gateway.respond(to: Self.request("GET", target))
+            #expect(response.status == 404)
+            #expect(response.headers[requestIDHeader] == ["upstream-file-nope"])
+            #expect(response.headers["x-ratelimit-remaining-requests"] == ["7"])
         }
     }
 }

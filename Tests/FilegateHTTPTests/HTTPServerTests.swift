@@ -161,8 +161,6 @@ import Testing
 /// Answers every id with the same file; its content can fail part-way, as a broken disk or upstream would.
 struct StaticBackend: Backend {
     var failContentAfter: Int?
-    let purposes: Set<Purpose> = Purpose.creatable
-    let expiresAfterRange: ClosedRange<Int64> = 3600...2_592_000
 
     struct Failure: Error {}
 
@@ -170,19 +168,27 @@ struct StaticBackend: Backend {
         FileObject(id: id, bytes: 4000, createdAt: 1, filename: "a.jsonl", purpose: .fineTune, status: .processed)
     }
 
-    func createFile(_ file: NewFile, content: Body) async throws(GatewayError) -> FileObject {
+    func createFile(
+        _ file: NewFile,
+        content: Body,
+        context: inout BackendContext
+    ) async throws(GatewayError) -> FileObject {
         self.file("file-new")
     }
 
-    func listFiles(_ query: ListQuery) async throws(GatewayError) -> FileList {
+    func listFiles(_ query: ListQuery, context: inout BackendContext) async throws(GatewayError) -> FileList {
         FileList(data: [file("file-1")], hasMore: false)
     }
 
-    func retrieveFile(_ id: FileID) async throws(GatewayError) -> FileObject { file(id.rawValue) }
+    func retrieveFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileObject {
+        file(id.rawValue)
+    }
 
-    func deleteFile(_ id: FileID) async throws(GatewayError) -> FileDeletion { FileDeletion(id: id.rawValue) }
+    func deleteFile(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileDeletion {
+        FileDeletion(id: id.rawValue)
+    }
 
-    func fileContent(_ id: FileID) async throws(GatewayError) -> FileContent {
+    func fileContent(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileContent {
         let failAfter = failContentAfter ?? 4000
         let chunks = AsyncThrowingStream<ByteBuffer, any Error> { continuation in
             continuation.yield(ByteBuffer(repeating: UInt8(ascii: "a"), count: min(failAfter, 4000)))

@@ -21,7 +21,8 @@ struct CreateFileRequest {
     func run(
         body: Body,
         sendContinue: @Sendable () async throws -> Void,
-        backend: any Backend
+        backend: any Backend,
+        context: inout BackendContext
     ) async throws(GatewayError) -> FileObject {
         if case .length(let declared) = head.framing, declared > maxUploadBytes {
             throw tooLarge()
@@ -46,7 +47,7 @@ struct CreateFileRequest {
                 continue
             }
             if part.name == "file" {
-                return try await storeFilePart(part, form: form, reader: reader, backend: backend)
+                return try await storeFilePart(part, form: form, reader: reader, backend: backend, context: &context)
             }
             try form.addField(name: part.name, value: try await reader.readField(named: part.name))
         }
@@ -58,19 +59,20 @@ struct CreateFileRequest {
         _ part: MultipartPartHead,
         form: CreateForm,
         reader: MultipartFormReader,
-        backend: any Backend
+        backend: any Backend,
+        context: inout BackendContext
     ) async throws(GatewayError) -> FileObject {
         if form.hasPurpose {
             let file = try withDefaults(form.newFile(filename: part.filename))
             let content = Body(length: .unknown, FilePartChunks(reader: reader, formSoFar: form))
-            return try await backend.createFile(file, content: content)
+            return try await backend.createFile(file, content: content, context: &context)
         }
         let spooled = try await spool.write(FilePartChunks(reader: reader, formSoFar: nil))
         do {
             var form = form
             try await reader.readRemainingFields(into: &form)
             let file = try withDefaults(form.newFile(filename: part.filename))
-            let stored = try await backend.createFile(file, content: spooled.body())
+            let stored = try await backend.createFile(file, content: spooled.body(), context: &context)
             await spooled.remove()
             return stored
         } catch {
