@@ -12,7 +12,7 @@ public struct MultipartWriter: Sendable {
     public static let defaultFileContentType = "application/octet-stream"
 
     /// The boundary, which must be 1 to 70 boundary characters (RFC 2046 §5.1.1) that no field value contains;
-    /// `randomBoundary(using:)` makes such one: 128 random bits a client cannot guess to put into a value.
+    /// `randomBoundary(using:)` makes one: 128 random bits a client cannot guess to put into a value.
     public let boundary: String
 
     public init(boundary: String) {
