@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(
             name: "FilegateWireTests",
             dependencies: ["FilegateWire", "FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,135 @@
+public import FilegateWire
+
+/// Which headers cross filegate, each way: a short allowlist, everything else stays behind.
+///
+/// DESIGN.md "Headers, both ways, by allowlist" and issue 5 point 5: the client's key (`Authorization`, `api-key`),
+/// `Cookie`, `X-Forwarded-*`, `x-filegate-*`, framing (`Host`, `Content-Length`, `Transfer-Encoding`, `Expect`) and
+/// hop-by-hop headers (`Connection`, `Keep-Alive`, `Proxy-Connection`, `TE`, `Trailer`, `Upgrade`,
+/// `HTTP2-Settings`, `Proxy-Authorization`) are never on a list, so they never pass. An allowed header is still
+/// dropped when a `Connection` header names it (RFC 9110 §7.6.1), when its value holds a control byte other than
+/// HTAB (CR, LF, NUL: it could split the line it is written into), or, for a header that takes one value, when it
+/// comes more than once (which of them was meant is unknowable). Names are written in the allowlist's spelling.
+public enum HeaderAllowlist {
+    /// What the upstream request is, which decides the client headers that pass toward it.
+    public enum Request: Hashable, Sendable {
+        /// A create: filegate writes the multipart body itself (`MultipartWriter`), so the client's `Content-Type`,
+        /// whose boundary belongs to the client's body, stays behind; the request carries the writer's.
+        /// `Accept` and `User-Agent` pass.
+        case create
+        /// A content download: the bytes pass unchanged, so `Accept-Encoding` and `Range` pass too, besides
+        /// `Content-Type`, `Accept` and `User-Agent`.
+        case content
+        /// Retrieve, list, delete: `Content-Type`, `Accept` and `User-Agent` pass.
+        case metadata
+    }
+
+    /// How an allowed header may occur.
+    private enum Occurrence {
+        /// Each field line passes on its own (a comma-separated list header).
+        case list
+        /// One value only: the header passes when it comes once, and not at all when repeated.
+        case single
+    }
+
+    /// The client headers to send upstream, in the client's order.
+    ///
+    /// filegate adds its own besides these: the backend's credential, `Host`, an exact `Content-Length`,
+    /// `OpenAI-Organization` / `OpenAI-Project` from the backend's config, an empty `Expect:` and, on a create, the
+    /// writer's `Content-Type`.
+    public static func towardUpstream(_ client: HTTPHeaders, for request: Request) -> [(String, String)] {
+        var allowed: [(name: String, occurrence: Occurrence)] = [("Accept", .list), ("User-Agent", .single)]
+        switch request {
+        case .create:
+            break
+        case .content:
+            allowed += [("Content-Type", .single), ("Accept-Encoding", .list), ("Range", .single)]
+        case .metadata:
+            allowed.append(("Content-Type", .single))
+        }
+        return filter(client, allowed: allowed, ratelimit: false)
+    }
+
+    /// The upstream's answer headers to pass back to the client, in the upstream's order.
+    ///
+    /// - Parameter forContent: true for a content download whose bytes pass through unchanged: `Content-Type`,
+    ///   `Content-Disposition`, `Content-Encoding` and `Content-Range` describe those bytes and pass. On every other
+    ///   answer (a file object, a list, an error) filegate writes the body in the client's dialect, so they would
+    ///   describe a body the client never gets (a load balancer's `text/html` over filegate's JSON error); the
+    ///   renderer sets `Content-Type`. `Retry-After` and `x-ratelimit-*` pass on every answer.
+    ///
+    /// `Content-Length` never passes, content or not: the listener frames the body it writes itself, from the
+    /// `Body`'s known length or chunked, so a second, possibly different length can never reach the client. The
+    /// upstream's request id is read by `upstreamRequestID(_:)` and written in the client dialect's header.
+    public static func towardClient(_ upstream: HTTPHeaders, forContent: Bool) -> [(String, String)] {
+        var allowed: [(name: String, occurrence: Occurrence)] = [("Retry-After", .single)]
+        if forContent {
+            allowed += [
+                ("Content-Type", .single), ("Content-Disposition", .single), ("Content-Encoding", .list),
+                ("Content-Range", .single),
+            ]
+        }
+        return filter(upstream, allowed: allowed, ratelimit: true)
+    }
+
+    /// The upstream's request id: `x-request-id` (OpenAI; Azure sends it too), else `apim-request-id` (Azure).
+    ///
+    /// Only 1 to 200 visible ASCII characters are taken, since the id is logged and written into a header.
+    public static func upstreamRequestID(_ upstream: HTTPHeaders) -> String? {
+        for name in ["x-request-id", "apim-request-id"] {
+            if let id = upstream[name].first(where: isPlausibleRequestID) { return id }
+        }
+        return nil
+    }
+
+    /// The header names the `Connection` headers list, lowercased: hop-by-hop for this connection only.
+    private static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
+        var tokens: Set<String> = []
+        for value in headers["Connection"] {
+            for var token in value.split(separator: ",") {
+                while let first = token.first, isWhitespace(first) { token.removeFirst() }
+                while let last = token.last, isWhitespace(last) { token.removeLast() }
+                if !token.isEmpty { tokens.insert(lowercased(String(token))) }
+            }
+        }
+        return tokens
+    }
+
+    /// The fields of `headers` whose names are allowed (plus `x-ratelimit-*` when `ratelimit`), by the rules above.
+    private static func filter(
+        _ headers: HTTPHeaders,
+        allowed: [(name: String, occurrence: Occurrence)],
+        ratelimit: Bool
+    ) -> [(String, String)] {
+        let named = connectionTokens(headers)
+        var passed: [(String, String)] = []
+        for (name, value) in headers {
+            let lowered = lowercased(name)
+            guard !named.contains(lowered), isSafeValue(value) else { continue }
+            if let entry = allowed.first(where: { lowercased($0.name) == lowered }) {
+                if case .single = entry.occurrence, headers[name].count != 1 { continue }
+                passed.append((entry.name, value))
+            } else if ratelimit, lowered.hasPrefix("x-ratelimit-") {
+                passed.append((lowered, value))
+            }
+        }
+        return passed
+    }
+
+    /// Whether a value can be written into a header line as it is: no control byte but HTAB (RFC 9110 §5.5).
+    private static func isSafeValue(_ value: String) -> Bool {
+        !value.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
+    }
+
+    private static func isPlausibleRequestID(_ value: String) -> Bool {
+        (1...200).contains(value.utf8.count) && value.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    private static func isWhitespace(_ character: Character) -> Bool {
+        character == " " || character == "\t"
+    }
+
+    /// ASCII lowercase; header names are ASCII tokens, and other bytes are left as they are.
+    private static func lowercased(_ text: String) -> String {
+        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+    }
+}
