@@ -28,7 +28,7 @@ let package = Package(
         .executableTarget(
             name: "filegate",
             dependencies: [
-                "FilegateHTTP", "FilegateGateway", "FilegateLocal", "FilegateCore",
+                "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects", "FilegateCore",
                 "CFilegateMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "FilegateRemote",
             dependencies: [
-                "FilegateWire", "FilegateCore", "CFilegateCurl",
+                "FilegateDialects", "FilegateWire", "FilegateCore", "CFilegateCurl",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

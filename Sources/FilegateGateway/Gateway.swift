@@ -77,6 +77,10 @@ public struct Gateway: Sendable {
             )
             dialect = inbound.dialect
             logger[metadataKey: LogKey.operation] = "\(inbound.operation.name)"
+            context.forwardedHeaders = HeaderAllowlist.towardUpstream(
+                request.head.headers,
+                for: Self.allowlistKind(inbound.operation)
+            ).map { (name: $0.0, value: $0.1) }
             guard let route = routes[client.name] else {
                 throw GatewayError(.forbidden, "This key may not use any backend.")
             }
@@ -91,6 +95,15 @@ public struct Gateway: Sendable {
             return finish(.success(rendered), dialect: dialect, requestID: requestID, context: context, logger: logger)
         } catch {
             return finish(.failure(error), dialect: dialect, requestID: requestID, context: context, logger: logger)
+        }
+    }
+
+    /// Which client headers may go upstream depends on what is asked (DESIGN.md "Headers, both ways").
+    private static func allowlistKind(_ operation: FilegateCore.Operation) -> HeaderAllowlist.Request {
+        switch operation {
+        case .createFile: .create
+        case .fileContent: .content
+        case .listFiles, .retrieveFile, .deleteFile: .metadata
         }
     }
 

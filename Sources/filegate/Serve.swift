@@ -1,9 +1,11 @@
 import ArgumentParser
 import CFilegateMalloc
 import FilegateCore
+import FilegateDialects
 import FilegateGateway
 import FilegateHTTP
 import FilegateLocal
+import FilegateRemote
 import Logging
 import NIOCore
 import NIOPosix
@@ -55,8 +57,28 @@ struct Serve: AsyncParsableCommand {
         group: MultiThreadedEventLoopGroup,
         logger: Logger
     ) async throws {
-        let localBackends = try await openLocalBackends(settings, threadPool: threadPool, logger: logger)
-        let routes = try self.routes(settings, localBackends: localBackends, logger: logger)
+        let curl = CurlLoop(logger: logger)
+        var backends: [String: any Backend] = [:]
+        var services: [any Service] = [curl]
+        for backend in settings.backends {
+            switch backend.location {
+            case .local(let directory):
+                var backendLogger = logger
+                backendLogger[metadataKey: LogKey.backend] = "\(backend.name)"
+                let local = try await LocalBackend(
+                    directory: directory,
+                    purposes: backend.purposes ?? Purpose.creatable,
+                    expiresAfterRange: backend.expiresAfterRange ?? LocalBackend.defaultExpiresAfterRange,
+                    threadPool: threadPool,
+                    logger: backendLogger
+                )
+                backends[backend.name] = local
+                services.append(local)
+            case .remote(let remote):
+                backends[backend.name] = RemoteBackend(configuration: remoteConfiguration(backend, remote), curl: curl)
+            }
+        }
+        let routes = try self.routes(settings, backends: backends)
         let spool = try await FilePartSpool(directory: settings.stateDirectory + "/spool", threadPool: threadPool)
         let keyring = ClientKeyring(clients: settings.clients)
         let server = HTTPServer(host: settings.listen.host, port: settings.listen.port, group: group, logger: logger) {
@@ -72,7 +94,7 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
         }
-        let services: [any Service] = [server] + Array(localBackends.values)
+        services.append(server)
         let serviceGroup = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -83,48 +105,34 @@ struct Serve: AsyncParsableCommand {
         try await serviceGroup.run()
     }
 
-    private func openLocalBackends(
-        _ settings: GatewayConfig,
-        threadPool: NIOThreadPool,
-        logger: Logger
-    ) async throws -> [String: LocalBackend] {
-        var backends: [String: LocalBackend] = [:]
-        for backend in settings.backends {
-            guard case .local(let directory) = backend.location else {
-                logger.warning(
-                    "backend '\(backend.name)' (\(backend.kind.rawValue)): forwarding to remote backends is not built yet"
-                )
-                continue
-            }
-            var backendLogger = logger
-            backendLogger[metadataKey: LogKey.backend] = "\(backend.name)"
-            backends[backend.name] = try await LocalBackend(
-                directory: directory,
-                purposes: backend.purposes ?? Purpose.creatable,
-                expiresAfterRange: backend.expiresAfterRange ?? LocalBackend.defaultExpiresAfterRange,
-                threadPool: threadPool,
-                logger: backendLogger
-            )
-        }
-        return backends
+    /// A remote backend's settings in the terms `RemoteBackend` speaks: its dialect and defaults resolved.
+    private func remoteConfiguration(
+        _ backend: BackendConfig,
+        _ remote: RemoteBackendConfig
+    ) -> RemoteBackend.Configuration {
+        RemoteBackend.Configuration(
+            name: backend.name,
+            dialect: remote.dialect,
+            endpoint: remote.endpoint,
+            apiKey: remote.apiKey,
+            organization: remote.organization,
+            project: remote.project,
+            purposes: backend.purposes ?? remote.dialect.profile.createPurposes,
+            expiresAfterRange: backend.expiresAfterRange,
+            connectTimeout: .seconds(remote.connectTimeoutSeconds),
+            firstByteTimeout: .seconds(remote.firstByteTimeoutSeconds),
+            caFile: remote.caFile,
+            maxListEntries: remote.maxListEntries
+        )
     }
 
-    /// Each client's requests go to its `default_backend`, which must be local until forwarding is built.
-    private func routes(
-        _ settings: GatewayConfig,
-        localBackends: [String: LocalBackend],
-        logger: Logger
-    ) throws -> [String: Gateway.Route] {
+    /// Each client's requests go to its `default_backend` until file ids are routed.
+    private func routes(_ settings: GatewayConfig, backends: [String: any Backend]) throws -> [String: Gateway.Route] {
         var routes: [String: Gateway.Route] = [:]
         for client in settings.clients {
-            guard let backend = localBackends[client.defaultBackend],
+            guard let backend = backends[client.defaultBackend],
                 let backendConfig = settings.backends.first(where: { $0.name == client.defaultBackend })
-            else {
-                logger.critical(
-                    "client '\(client.name)': default_backend '\(client.defaultBackend)' is remote; this version serves local backends only"
-                )
-                throw ExitCode.failure
-            }
+            else { throw ExitCode.failure }
             routes[client.name] = Gateway.Route(
                 backendName: client.defaultBackend,
                 backend: backend,

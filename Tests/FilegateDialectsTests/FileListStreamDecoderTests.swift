@@ -44,16 +44,29 @@ struct FileListStreamDecoderTests {
 
     static let expected = [
         FileObject(
-            id: "file-181a1cbdcdcf4677ada87f63a0928099", bytes: 140, createdAt: 1_646_126_127,
-            filename: "puppy.jsonl", purpose: .fineTune, status: .processed
+            id: "file-181a1cbdcdcf4677ada87f63a0928099",
+            bytes: 140,
+            createdAt: 1_646_126_127,
+            filename: "puppy.jsonl",
+            purpose: .fineTune,
+            status: .processed
         ),
         FileObject(
-            id: "file-281a1cbdcdcf4677ada87f63a0928099", bytes: nil, createdAt: 1_646_126_128,
-            filename: "puppy.jsonl", purpose: .fineTune, status: .pending
+            id: "file-281a1cbdcdcf4677ada87f63a0928099",
+            bytes: nil,
+            createdAt: 1_646_126_128,
+            filename: "puppy.jsonl",
+            purpose: .fineTune,
+            status: .pending
         ),
         FileObject(
-            id: "file-3", bytes: 0, createdAt: 1_646_126_129, filename: "a \"b\" \\ }{][, \u{e9}.jsonl",
-            purpose: .batch, status: .error, statusDetails: "line 1: {\"x\": [1]}"
+            id: "file-3",
+            bytes: 0,
+            createdAt: 1_646_126_129,
+            filename: "a \"b\" \\ }{][, \u{e9}.jsonl",
+            purpose: .batch,
+            status: .error,
+            statusDetails: "line 1: {\"x\": [1]}"
         ),
     ]
 
@@ -122,7 +135,8 @@ struct FileListStreamDecoderTests {
         }
     }
 
-    static let file = #"{"id":"file-a","object":"file","created_at":1,"filename":"f","purpose":"x","#
+    static let file =
+        #"{"id":"file-a","object":"file","created_at":1,"filename":"f","purpose":"x","#
         + #""status":"processed"}"#
 
     static let valid: [(String, [String])] = [
@@ -137,7 +151,6 @@ struct FileListStreamDecoderTests {
     func accepted(body: String, ids: [String]) throws {
         #expect(try Self.decode([buffer(body)]).map(\.id) == ids)
     }
-
 
     /// (body, what is wrong with it).
     static let invalid: [(String, String)] = [
@@ -217,7 +230,8 @@ struct FileListStreamDecoderTests {
         var count = 0
         _ = try decoder.feed(buffer(#"{"object": "list", "data": ["#))
         for index in 0..<5000 {
-            let entry = #"{"id":"file-\#(index)","object":"file","created_at":\#(index),"filename":"f","#
+            let entry =
+                #"{"id":"file-\#(index)","object":"file","created_at":\#(index),"filename":"f","#
                 + #""purpose":"batch","status":"processed","bytes":\#(index)}"#
             count += try decoder.feed(buffer((index == 0 ? "" : ",") + entry)).count
         }

@@ -67,8 +67,9 @@ def sha256_hex(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def write_config(directory: Path) -> Path:
-    config = {
+def default_config() -> dict:
+    """The session filegate's config: the embedded backend, the demo client and another one."""
+    return {
         "listen": "127.0.0.1:0",
         "public_base_url": PUBLIC_BASE_URL,
         "max_upload_bytes": MAX_UPLOAD_BYTES,
@@ -78,19 +79,19 @@ def write_config(directory: Path) -> Path:
             {"name": "other", "key_sha256": sha256_hex(OTHER_KEY), "backends": ["local"], "default_backend": "local"},
         ],
     }
-    path = directory / "config.json"
-    path.write_text(json.dumps(config, indent=2))
-    return path
 
 
-def start_filegate(directory: Path) -> Server:
+def start_filegate(directory: Path, config: dict | None = None, environment: dict[str, str] | None = None) -> Server:
+    """Starts `filegate serve` on `config` (default: `default_config()`) written into `directory`, with the proxy
+    variables removed from its environment and `environment` added."""
     if not os.access(FILEGATE, os.X_OK):
         pytest.fail(f"{FILEGATE} is missing: build it first (swift build)", pytrace=False)
-    config = write_config(directory)
+    path = directory / "config.json"
+    path.write_text(json.dumps(config or default_config(), indent=2))
     process = subprocess.Popen(
-        [str(FILEGATE), "serve", "--config", str(config)],
+        [str(FILEGATE), "serve", "--config", str(path)],
         cwd=directory,
-        env=environment_without_proxies(),
+        env={**environment_without_proxies(), **(environment or {})},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,4 +1,5 @@
 public import FilegateCore
+public import FilegateDialects
 
 /// One configured backend, checked: where its files live and which purposes and expiries it takes.
 public struct BackendConfig: Hashable, Sendable {
@@ -39,6 +40,8 @@ public struct BackendConfig: Hashable, Sendable {
 
 /// How filegate reaches a remote backend: its base URL, its credential and the dialect's extra settings.
 public struct RemoteBackendConfig: Hashable, Sendable {
+    /// The dialect filegate speaks to it: the kind's, at `api_version` for the dated one.
+    public var dialect: Dialect
     /// `http(s)://host[:port][/prefix]`, no query, no trailing `/`.
     public var endpoint: String
     public var apiKey: Secret
@@ -48,14 +51,23 @@ public struct RemoteBackendConfig: Hashable, Sendable {
     public var organization: String?
     /// `OpenAI-Project`, sent only to an `openai` backend.
     public var project: String?
+    /// Trusted CAs for an https endpoint, instead of the system's; absolute.
+    public var caFile: String?
+    public var connectTimeoutSeconds: Int64 = 10
+    /// Counted from the end of the request body to the answer's first byte.
+    public var firstByteTimeoutSeconds: Int64 = 120
+    /// A backend list longer than this is an error, not unbounded work (DESIGN.md "Paging a backend without paging").
+    public var maxListEntries = 100_000
 
     public init(
+        dialect: Dialect,
         endpoint: String,
         apiKey: Secret,
         apiVersion: String? = nil,
         organization: String? = nil,
         project: String? = nil
     ) {
+        self.dialect = dialect
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.apiVersion = apiVersion

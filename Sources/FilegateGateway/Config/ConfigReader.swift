@@ -28,6 +28,12 @@ struct ConfigReader {
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
         "project", "purposes", "expires_after_range_seconds", "default_expires_after_seconds",
+        "connect_timeout_seconds", "first_byte_timeout_seconds", "ca_file", "max_list_entries",
+    ]
+    /// Keys every remote kind takes (issue 4's per-backend settings).
+    private static let remoteKeys: Set<String> = [
+        "endpoint", "api_key_env", "api_key_file", "connect_timeout_seconds", "first_byte_timeout_seconds",
+        "ca_file", "max_list_entries",
     ]
     private static let clientKeys: Set<String> = ["name", "key_sha256", "backends", "default_backend"]
 
@@ -142,16 +148,15 @@ struct ConfigReader {
         kind: BackendKind,
         at path: String
     ) -> BackendConfig.Location? {
+        let remote = Self.remoteKeys
         let allowed: Set<String> =
             switch kind {
             case .local: ["directory"]
-            case .openai: ["endpoint", "api_key_env", "api_key_file", "organization", "project"]
-            case .azureV1: ["endpoint", "api_key_env", "api_key_file"]
-            case .azureLegacy: ["endpoint", "api_key_env", "api_key_file", "api_version"]
+            case .openai: remote.union(["organization", "project"])
+            case .azureV1: remote
+            case .azureLegacy: remote.union(["api_version"])
             }
-        let kindSpecific: Set<String> = [
-            "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization", "project",
-        ]
+        let kindSpecific = remote.union(["directory", "api_version", "organization", "project"])
         for key in kindSpecific.subtracting(allowed).sorted() where fields[key] != nil {
             problem("\(path).\(key)", "not used by kind \(kind.rawValue)")
         }
@@ -177,16 +182,32 @@ struct ConfigReader {
         }
         let organization = fields["organization"].flatMap { string($0, at: "\(path).organization") }
         let project = fields["project"].flatMap { string($0, at: "\(path).project") }
-        guard let endpoint, let apiKey, kind != .azureLegacy || apiVersion != nil else { return nil }
-        return .remote(
-            RemoteBackendConfig(
-                endpoint: endpoint,
-                apiKey: apiKey,
-                apiVersion: apiVersion,
-                organization: organization,
-                project: project
-            )
+        let caFile = fields["ca_file"].flatMap { value in
+            resolvedPath(string(value, at: "\(path).ca_file"), at: "\(path).ca_file")
+        }
+        let connectTimeout = positive(fields["connect_timeout_seconds"], at: "\(path).connect_timeout_seconds")
+        let firstByteTimeout = positive(fields["first_byte_timeout_seconds"], at: "\(path).first_byte_timeout_seconds")
+        let maxListEntries = positive(fields["max_list_entries"], at: "\(path).max_list_entries")
+        let dialect: Dialect?
+        switch kind {
+        case .local, .openai: dialect = .openAI
+        case .azureV1: dialect = .azureV1(.v1)
+        case .azureLegacy: dialect = apiVersion.flatMap(LegacyAPIVersion.init).map(Dialect.azureLegacy)
+        }
+        guard let endpoint, let apiKey, let dialect else { return nil }
+        var remoteConfig = RemoteBackendConfig(
+            dialect: dialect,
+            endpoint: endpoint,
+            apiKey: apiKey,
+            apiVersion: apiVersion,
+            organization: organization,
+            project: project
         )
+        remoteConfig.caFile = caFile
+        if let connectTimeout { remoteConfig.connectTimeoutSeconds = connectTimeout }
+        if let firstByteTimeout { remoteConfig.firstByteTimeoutSeconds = firstByteTimeout }
+        if let maxListEntries { remoteConfig.maxListEntries = Int(maxListEntries) }
+        return .remote(remoteConfig)
     }
 
     /// Exactly one of `api_key_env` (a set, non-empty variable) and `api_key_file` (a readable, non-empty file).
@@ -361,6 +382,16 @@ struct ConfigReader {
             return nil
         }
         return text
+    }
+
+    /// An optional integer that must be at least 1 when given.
+    private mutating func positive(_ value: JSONValue?, at path: String) -> Int64? {
+        guard let value, let number = integer(value, at: path) else { return nil }
+        guard number >= 1 else {
+            problem(path, "must be at least 1")
+            return nil
+        }
+        return number
     }
 
     private mutating func integer(_ value: JSONValue, at path: String) -> Int64? {

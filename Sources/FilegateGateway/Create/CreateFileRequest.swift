@@ -47,27 +47,43 @@ struct CreateFileRequest {
                 continue
             }
             if part.name == "file" {
-                return try await storeFilePart(part, form: form, reader: reader, backend: backend, context: &context)
+                return try await storeFilePart(
+                    part,
+                    form: form,
+                    reader: reader,
+                    boundary: boundary,
+                    backend: backend,
+                    context: &context
+                )
             }
             try form.addField(name: part.name, value: try await reader.readField(named: part.name))
         }
         throw CreateForm.missingFileError
     }
 
-    /// Hands the file part to the backend: streamed when the form's fields are known, spooled first when they are not.
+    /// Hands the file part to the backend: streamed when the form's fields and the part's length are known (the
+    /// fields came first in a body of declared length), spooled first when they are not (DESIGN.md "Multipart").
+    /// Either way the backend sees a known length, so a remote backend never sends a chunked body upstream.
     private func storeFilePart(
         _ part: MultipartPartHead,
         form: CreateForm,
         reader: MultipartFormReader,
+        boundary: String,
         backend: any Backend,
         context: inout BackendContext
     ) async throws(GatewayError) -> FileObject {
-        if form.hasPurpose {
+        if form.hasPurpose, case .length(let declared) = head.framing,
+            let length = FilePartLength.predict(
+                declaredLength: declared,
+                bytesBeforeFileData: reader.consumedBytes,
+                boundary: boundary
+            )
+        {
             let file = try withDefaults(form.newFile(filename: part.filename))
-            let content = Body(length: .unknown, FilePartChunks(reader: reader, formSoFar: form))
-            return try await backend.createFile(file, content: content, context: &context)
+            let chunks = FilePartChunks(reader: reader, formSoFar: form, expectedLength: length)
+            return try await backend.createFile(file, content: Body(length: .known(length), chunks), context: &context)
         }
-        let spooled = try await spool.write(FilePartChunks(reader: reader, formSoFar: nil))
+        let spooled = try await spool.write(FilePartChunks(reader: reader, formSoFar: nil, expectedLength: nil))
         do {
             var form = form
             try await reader.readRemainingFields(into: &form)
@@ -96,14 +112,18 @@ struct CreateFileRequest {
 ///
 /// When `formSoFar` is given (the fields came first), reaching the part's end reads the rest of the form before the
 /// sequence ends, refusing a field that would have changed the stored file: the backend commits only a whole form.
+/// When `expectedLength` is given (the length the backend was promised), a part of any other length is refused.
 private struct FilePartChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
     let reader: MultipartFormReader
     let formSoFar: CreateForm?
+    let expectedLength: Int64?
 
     struct AsyncIterator: AsyncIteratorProtocol {
         let reader: MultipartFormReader
         let formSoFar: CreateForm?
+        let expectedLength: Int64?
+        var received: Int64 = 0
         var done = false
 
         mutating func next() async throws -> ByteBuffer? {
@@ -111,12 +131,15 @@ private struct FilePartChunks: AsyncSequence, Sendable {
             while let event = try await reader.next() {
                 switch event {
                 case .partBody(let chunk):
+                    received += Int64(chunk.readableBytes)
+                    if let expectedLength, received > expectedLength { throw Self.notAsDeclared }
                     return chunk
                 case .partEnd:
                     done = true
                     if var form = formSoFar {
                         try await reader.readRemainingFields(into: &form, refusingChanges: true)
                     }
+                    if let expectedLength, received != expectedLength { throw Self.notAsDeclared }
                     return nil
                 case .partHead, .end:
                     throw GatewayError.invalidRequest("Malformed multipart body: the file part did not end.")
@@ -124,7 +147,16 @@ private struct FilePartChunks: AsyncSequence, Sendable {
             }
             throw GatewayError.invalidRequest("Malformed multipart body: the file part did not end.")
         }
+
+        /// The file part was streamed on the length the body declared, assuming it ends with the closing boundary.
+        static let notAsDeclared = GatewayError.invalidRequest(
+            "The multipart body does not end right after the file part as its length implied; send every field "
+                + "before the file, and nothing after it.",
+            param: "file"
+        )
     }
 
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(reader: reader, formSoFar: formSoFar) }
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(reader: reader, formSoFar: formSoFar, expectedLength: expectedLength)
+    }
 }

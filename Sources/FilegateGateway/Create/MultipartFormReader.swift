@@ -23,6 +23,9 @@ final class MultipartFormReader: @unchecked Sendable {
         self.tooLarge = tooLarge
     }
 
+    /// Body bytes the parser has consumed: right after a part's head, where that part's data starts.
+    var consumedBytes: Int64 { bytesReceived - Int64(pending.readableBytes) }
+
     /// The next multipart event, or `nil` after the closing boundary; throws on a malformed or truncated form.
     func next() async throws(GatewayError) -> MultipartEvent? {
         while true {

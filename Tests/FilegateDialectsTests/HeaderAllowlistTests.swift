@@ -1,4 +1,4 @@
-import FilegateGateway
+import FilegateDialects
 import FilegateWire
 import Testing
 

@@ -1,0 +1,137 @@
+"""Forwarding through libcurl, every client dialect in front of every backend dialect (issue 4's matrix).
+
+A front filegate's one backend is a second filegate on its embedded backend, reached in the backend dialect under
+test with the upstream's key; clients drive the front with the openai SDK in each of README.md's three set-ups.
+A recording upstream written for the tests shows what goes over the wire: the upstream's key, never the client's,
+and nothing off DESIGN.md's header allowlist.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import openai
+import pytest
+
+from conftest import Server, default_config, sha256_hex, start_filegate, stop_filegate
+from support import DEMO_KEY, SDK_SETUPS, curl, write_training_file
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from upstreams.fixtures import UPSTREAM_DIALECTS, UPSTREAM_KEY, header_values, upstreams  # noqa: E402,F401
+
+BACKEND_VERSION = "2024-10-21"
+
+
+def front_config(kind: str, endpoint: str) -> dict:
+    """A filegate whose demo client reaches one remote backend of `kind` at `endpoint`."""
+    backend = {"name": "up", "kind": kind, "endpoint": endpoint, "api_key_env": "FG_UPSTREAM_KEY"}
+    if kind == "azure-legacy":
+        backend["api_version"] = BACKEND_VERSION
+    if kind == "azure-v1":
+        backend["default_expires_after_seconds"] = 259_200
+    config = default_config()
+    config["backends"] = [backend]
+    config["clients"] = [
+        {"name": "demo", "key_sha256": sha256_hex(DEMO_KEY), "backends": ["up"], "default_backend": "up"}
+    ]
+    return config
+
+
+@pytest.fixture(scope="module")
+def back(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The upstream: a filegate on its embedded backend whose only key is the upstream key."""
+    config = default_config()
+    config["max_upload_bytes"] = 64 * 1024 * 1024
+    config["clients"] = [
+        {"name": "front", "key_sha256": sha256_hex(UPSTREAM_KEY), "backends": ["local"], "default_backend": "local"}
+    ]
+    server = start_filegate(tmp_path_factory.mktemp("back"), config)
+    yield server
+    stop_filegate(server)
+
+
+@pytest.fixture(scope="module", params=UPSTREAM_DIALECTS)
+def front(request: pytest.FixtureRequest, back: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A filegate in front of `back`, speaking the parameter's backend dialect to it."""
+    server = start_filegate(
+        tmp_path_factory.mktemp(f"front-{request.param}"),
+        front_config(request.param, back.base_url),
+        environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY},
+    )
+    yield server
+    stop_filegate(server)
+
+
+def client_for(base: str, setup: str) -> openai.OpenAI:
+    options = {"max_retries": 0, "timeout": 30.0}
+    if setup == "openai":
+        return openai.OpenAI(base_url=f"{base}/v1", api_key=DEMO_KEY, **options)
+    if setup == "azure-dated":
+        return openai.AzureOpenAI(azure_endpoint=base, api_key=DEMO_KEY, api_version="2024-06-01", **options)
+    return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=DEMO_KEY, **options)
+
+
+@pytest.mark.both
+@pytest.mark.parametrize("setup", SDK_SETUPS)
+def test_lifecycle_through_a_remote_backend(front: Server, setup: str, tmp_path: Path) -> None:
+    client = client_for(front.base_url, setup)
+    path, data = write_training_file(tmp_path, lines=40)
+    with path.open("rb") as handle:
+        created = client.files.create(file=handle, purpose="fine-tune")
+    assert (created.filename, created.purpose, created.bytes, created.status) == (
+        path.name, "fine-tune", len(data), "processed"
+    )
+    listed = [file.id for file in client.files.list()]
+    assert created.id in listed
+    assert client.files.retrieve(created.id).bytes == len(data)
+    assert client.files.content(created.id).read() == data
+    client.files.delete(created.id)
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(created.id)
+
+
+@pytest.mark.parametrize("dialect", UPSTREAM_DIALECTS)
+def test_the_upstream_sees_its_own_key_and_only_allowlisted_headers(
+    upstreams, dialect: str, tmp_path: Path  # noqa: F811
+) -> None:
+    up = upstreams.recording(dialect, api_version=BACKEND_VERSION if dialect == "azure-legacy" else None)
+    front_directory = tmp_path / "front"
+    front_directory.mkdir()
+    front = start_filegate(
+        front_directory,
+        front_config(dialect, up.base_url),
+        environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY},
+    )
+    try:
+        path, _ = write_training_file(tmp_path)
+        answer = curl(
+            "POST",
+            f"{front.base_url}/v1/files",
+            headers=[
+                f"Authorization: Bearer {DEMO_KEY}",
+                "Cookie: session=secret",
+                "X-Forwarded-For: 203.0.113.9",
+                "x-filegate-backend: elsewhere",
+                "Connection: keep-alive, x-secret-hop",
+                "x-secret-hop: 1",
+            ],
+            form=["purpose=fine-tune", f"file=@{path}"],
+        )
+        assert answer.status == 200, answer.describe()
+        assert curl("GET", f"{front.base_url}/v1/files", headers=[f"api-key: {DEMO_KEY}"]).status == 200
+        recorded = up.recorded()
+        assert recorded, "the upstream saw no request"
+        for entry in recorded:
+            everything = repr(entry)
+            assert DEMO_KEY not in everything
+            for name in ("cookie", "x-forwarded-for", "x-filegate-backend", "x-secret-hop", "connection"):
+                assert header_values(entry, name) == [], (name, entry)
+            if dialect == "openai":
+                assert header_values(entry, "authorization") == [f"Bearer {UPSTREAM_KEY}"]
+            else:
+                assert header_values(entry, "api-key") == [UPSTREAM_KEY]
+                assert header_values(entry, "authorization") == []
+    finally:
+        stop_filegate(front)
