@@ -15,11 +15,19 @@ public struct Gateway: Sendable {
         public var backend: any Backend
         /// Filled in when a create carries no `expires_after` (DESIGN.md "expires_after").
         public var defaultExpiresAfterSeconds: Int64?
+        /// The largest create body, in HTTP body bytes, that this backend takes.
+        public var maxUploadBytes: Int64
 
-        public init(backendName: String, backend: any Backend, defaultExpiresAfterSeconds: Int64?) {
+        public init(
+            backendName: String,
+            backend: any Backend,
+            defaultExpiresAfterSeconds: Int64?,
+            maxUploadBytes: Int64
+        ) {
             self.backendName = backendName
             self.backend = backend
             self.defaultExpiresAfterSeconds = defaultExpiresAfterSeconds
+            self.maxUploadBytes = maxUploadBytes
         }
     }
 
@@ -27,12 +35,9 @@ public struct Gateway: Sendable {
     public struct Settings: Sendable {
         /// Where clients reach filegate; dated creates name the new file under it (`Location`).
         public var publicBaseURL: String
-        /// Counts HTTP body bytes of a create.
-        public var maxUploadBytes: Int64
 
-        public init(publicBaseURL: String, maxUploadBytes: Int64) {
+        public init(publicBaseURL: String) {
             self.publicBaseURL = publicBaseURL
-            self.maxUploadBytes = maxUploadBytes
         }
     }
 
@@ -128,7 +133,7 @@ public struct Gateway: Sendable {
         case .createFile:
             let create = CreateFileRequest(
                 head: request.head,
-                maxUploadBytes: settings.maxUploadBytes,
+                maxUploadBytes: route.maxUploadBytes,
                 defaultExpiresAfterSeconds: route.defaultExpiresAfterSeconds,
                 spool: spool
             )

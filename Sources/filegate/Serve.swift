@@ -86,10 +86,7 @@ struct Serve: AsyncParsableCommand {
             Gateway(
                 keyring: keyring,
                 routes: routes,
-                settings: Gateway.Settings(
-                    publicBaseURL: settings.givenPublicBaseURL ?? boundURL,
-                    maxUploadBytes: settings.maxUploadBytes
-                ),
+                settings: Gateway.Settings(publicBaseURL: settings.givenPublicBaseURL ?? boundURL),
                 spool: spool,
                 logger: logger
             )
@@ -136,7 +133,8 @@ struct Serve: AsyncParsableCommand {
             routes[client.name] = Gateway.Route(
                 backendName: client.defaultBackend,
                 backend: backend,
-                defaultExpiresAfterSeconds: backendConfig.defaultExpiresAfterSeconds
+                defaultExpiresAfterSeconds: backendConfig.defaultExpiresAfterSeconds,
+                maxUploadBytes: backendConfig.maxUploadBytes
             )
         }
         return routes

@@ -1,4 +1,5 @@
 import FilegateCore
+import FilegateDialects
 import Foundation
 import Testing
 
@@ -105,6 +106,30 @@ struct ConfigTests {
         #expect(config.publicBaseURL(boundPort: 4711) == "http://127.0.0.1:4711")
         #expect(config.clients.map(\.defaultBackend) == ["local"])
         #expect(config.warnings == [])
+    }
+
+    @Test func readsEachRemoteBackendsTransferSettings() throws {
+        let config = try Self.parse(
+            Self.document(
+                top: #""listen": "127.0.0.1:0", "max_upload_bytes": 1000"#,
+                backends: #"{"name": "oai", "kind": "openai", "endpoint": "https://127.0.0.1:9443", "#
+                    + #""api_key_env": "AZURE_EAST_KEY", "connect_timeout_seconds": 2, "#
+                    + #""first_byte_timeout_seconds": 30, "ca_file": "ca.pem", "max_list_entries": 50, "#
+                    + #""max_upload_bytes": 500}, {"name": "local", "kind": "local", "directory": "data"}"#,
+                clients: #"{"name": "demo", "key_sha256": "\#(Self.demoHash)", "backends": ["oai", "local"], "#
+                    + #""default_backend": "oai"}"#
+            )
+        )
+        guard case .remote(let remote) = config.backends[0].location else {
+            Issue.record("expected a remote backend, got \(config.backends[0].location)")
+            return
+        }
+        #expect(remote.dialect == .openAI)
+        #expect(remote.connectTimeoutSeconds == 2)
+        #expect(remote.firstByteTimeoutSeconds == 30)
+        #expect(remote.caFile == "/etc/filegate/ca.pem")
+        #expect(remote.maxListEntries == 50)
+        #expect(config.backends.map(\.maxUploadBytes) == [500, 1000])
     }
 
     @Test func normalisesURLsHashesAndPaths() throws {

@@ -44,8 +44,15 @@ import Testing
         )
         let gateway = Gateway(
             keyring: ClientKeyring(clients: [client]),
-            routes: ["demo": .init(backendName: "fake", backend: backend, defaultExpiresAfterSeconds: defaultExpires)],
-            settings: .init(publicBaseURL: "https://files.example.test", maxUploadBytes: maxUploadBytes),
+            routes: [
+                "demo": .init(
+                    backendName: "fake",
+                    backend: backend,
+                    defaultExpiresAfterSeconds: defaultExpires,
+                    maxUploadBytes: maxUploadBytes
+                )
+            ],
+            settings: .init(publicBaseURL: "https://files.example.test"),
             spool: try await FilePartSpool(directory: spoolDirectory, threadPool: threadPool),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )

@@ -37,8 +37,15 @@ import Testing
             port.withLock { $0 = Int(boundURL.split(separator: ":").last ?? "") }
             return Gateway(
                 keyring: ClientKeyring(clients: [client]),
-                routes: ["demo": .init(backendName: "b", backend: backend, defaultExpiresAfterSeconds: nil)],
-                settings: .init(publicBaseURL: boundURL, maxUploadBytes: 1 << 20),
+                routes: [
+                    "demo": .init(
+                        backendName: "b",
+                        backend: backend,
+                        defaultExpiresAfterSeconds: nil,
+                        maxUploadBytes: 1 << 20
+                    )
+                ],
+                settings: .init(publicBaseURL: boundURL),
                 spool: spool,
                 logger: logger
             )

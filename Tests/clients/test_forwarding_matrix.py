@@ -16,7 +16,7 @@ import openai
 import pytest
 
 from conftest import Server, default_config, sha256_hex, start_filegate, stop_filegate
-from support import DEMO_KEY, SDK_SETUPS, curl, write_training_file
+from support import DEMO_KEY, OPENAI, SDK_SETUPS, assert_error, curl, write_training_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from upstreams.fixtures import UPSTREAM_DIALECTS, UPSTREAM_KEY, header_values, upstreams  # noqa: E402,F401
@@ -133,5 +133,25 @@ def test_the_upstream_sees_its_own_key_and_only_allowlisted_headers(
             else:
                 assert header_values(entry, "api-key") == [UPSTREAM_KEY]
                 assert header_values(entry, "authorization") == []
+    finally:
+        stop_filegate(front)
+
+
+def test_a_body_over_the_backends_limit_is_refused_before_it_is_read(upstreams, tmp_path: Path) -> None:  # noqa: F811
+    """The backend's own `max_upload_bytes` (below the top-level one) refuses a declared length up front."""
+    up = upstreams.recording("openai")
+    config = front_config("openai", up.base_url)
+    config["backends"][0]["max_upload_bytes"] = 4096
+    front_directory = tmp_path / "front"
+    front_directory.mkdir()
+    front = start_filegate(front_directory, config, environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY})
+    try:
+        path, _ = write_training_file(tmp_path, lines=400)
+        answer = curl(
+            "POST", f"{front.base_url}/v1/files", headers=[f"Authorization: Bearer {DEMO_KEY}"],
+            form=["purpose=fine-tune", f"file=@{path}"],
+        )
+        assert_error(answer, OPENAI, 413)
+        assert [entry for entry in up.recorded() if entry["method"] == "POST"] == []
     finally:
         stop_filegate(front)

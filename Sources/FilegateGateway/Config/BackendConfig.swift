@@ -20,6 +20,8 @@ public struct BackendConfig: Hashable, Sendable {
     public var expiresAfterRange: ClosedRange<Int64>?
     /// Filled in on creates that carry no `expires_after`; inside `expiresAfterRange`.
     public var defaultExpiresAfterSeconds: Int64?
+    /// The largest create body (HTTP body bytes) this backend takes: its own setting, else the top-level one.
+    public var maxUploadBytes: Int64
 
     public init(
         name: String,
@@ -27,7 +29,8 @@ public struct BackendConfig: Hashable, Sendable {
         location: Location,
         purposes: Set<Purpose>? = nil,
         expiresAfterRange: ClosedRange<Int64>? = nil,
-        defaultExpiresAfterSeconds: Int64? = nil
+        defaultExpiresAfterSeconds: Int64? = nil,
+        maxUploadBytes: Int64 = GatewayConfig.defaultMaxUploadBytes
     ) {
         self.name = name
         self.kind = kind
@@ -35,6 +38,7 @@ public struct BackendConfig: Hashable, Sendable {
         self.purposes = purposes
         self.expiresAfterRange = expiresAfterRange
         self.defaultExpiresAfterSeconds = defaultExpiresAfterSeconds
+        self.maxUploadBytes = maxUploadBytes
     }
 }
 

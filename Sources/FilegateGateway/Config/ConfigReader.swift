@@ -28,7 +28,7 @@ struct ConfigReader {
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
         "project", "purposes", "expires_after_range_seconds", "default_expires_after_seconds",
-        "connect_timeout_seconds", "first_byte_timeout_seconds", "ca_file", "max_list_entries",
+        "connect_timeout_seconds", "first_byte_timeout_seconds", "ca_file", "max_list_entries", "max_upload_bytes",
     ]
     /// Keys every remote kind takes (issue 4's per-backend settings).
     private static let remoteKeys: Set<String> = [
@@ -60,7 +60,9 @@ struct ConfigReader {
         }
         let backendValues = nonEmptyArray(top["backends"], at: "backends")
         let backendNames = backendValues.map { Self.rawString($0, "name") }
-        let backends = backendValues.enumerated().map { backend($1, at: "backends[\($0)]") }
+        let backends = backendValues.enumerated().map {
+            backend($1, at: "backends[\($0)]", defaultMaxUploadBytes: maxUploadBytes)
+        }
         let clientValues = nonEmptyArray(top["clients"], at: "clients")
         let clients = clientValues.enumerated().map {
             client($1, at: "clients[\($0)]", backendNames: Set(backendNames.compactMap { $0 }))
@@ -95,7 +97,11 @@ struct ConfigReader {
         return address
     }
 
-    private mutating func backend(_ value: JSONValue, at path: String) -> BackendConfig? {
+    private mutating func backend(
+        _ value: JSONValue,
+        at path: String,
+        defaultMaxUploadBytes: Int64
+    ) -> BackendConfig? {
         guard let fields = object(value, at: path, known: Self.backendKeys) else { return nil }
         let name = string(required(fields["name"], at: "\(path).name"), at: "\(path).name")
         if let name, !Self.isName(name) {
@@ -131,6 +137,7 @@ struct ConfigReader {
                     + "so creates without one may be refused"
             )
         }
+        let maxUploadBytes = positive(fields["max_upload_bytes"], at: "\(path).max_upload_bytes")
         guard let name, let kind, let location else { return nil }
         return BackendConfig(
             name: name,
@@ -138,7 +145,8 @@ struct ConfigReader {
             location: location,
             purposes: purposes,
             expiresAfterRange: range,
-            defaultExpiresAfterSeconds: defaultExpiry
+            defaultExpiresAfterSeconds: defaultExpiry,
+            maxUploadBytes: maxUploadBytes ?? defaultMaxUploadBytes
         )
     }
 
