@@ -26,6 +26,7 @@ from support import (
     SDK_SETUPS,
     Dialect,
     Response,
+    assert_error,
     assert_no_key,
     curl,
     eventually,
@@ -44,7 +45,6 @@ from upstreams.fixtures import (  # noqa: E402,F401
 from upstreams.tls import TLSMaterial  # noqa: E402
 
 # DESIGN.md error table, the gateway rows: 502 is server_error / null, serviceUnavailable on the dated root.
-BAD_GATEWAY_SHAPE = ("server_error", None, "serviceUnavailable")
 # What the curl layer must never let through to a client: its error-buffer wording, the upstream's address.
 INTERNAL_WORDS = ("SSL", "certificate problem", "CURLE", "curl", "issuer", "127.0.0.1", "ca.pem", "wrong-ca")
 
@@ -79,17 +79,7 @@ def client_for(base: str, setup: str) -> openai.OpenAI:
 
 def assert_bad_gateway(response: Response, dialect: Dialect) -> dict:
     """A 502 in `dialect`'s error shape (DESIGN.md error table), with nothing internal in it; the error object."""
-    assert response.status == 502, response.describe()
-    body = response.json()
-    assert isinstance(body, dict) and list(body) == ["error"], response.describe()
-    error = body["error"]
-    assert set(error) == set(dialect.error_keys), response.describe()
-    openai_type, openai_code, dated_code = BAD_GATEWAY_SHAPE
-    if dialect.is_dated:
-        assert error["code"] == dated_code, response.describe()
-    else:
-        assert (error["type"], error["code"]) == (openai_type, openai_code), response.describe()
-    assert isinstance(error["message"], str) and error["message"], response.describe()
+    error = assert_error(response, dialect, 502)
     for word in INTERNAL_WORDS:
         assert word.lower() not in response.body.decode(errors="replace").lower(), (word, response.describe())
     assert UPSTREAM_KEY.encode() not in response.body, response.describe()

@@ -390,17 +390,8 @@ def header_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def assert_rate_limited(response: Response, dialect: Dialect) -> None:
     """DESIGN.md error table, tooManyRequests: 429, `requests` / `rate_limit_exceeded`, dated `tooManyRequests`."""
-    assert response.status == 429, response.describe()
-    body = response.json()
-    assert isinstance(body, dict) and list(body) == ["error"], response.describe()
-    error = body["error"]
-    assert set(error) == set(dialect.error_keys), response.describe()
-    if dialect.is_dated:
-        assert error["code"] == "tooManyRequests", response.describe()
-    else:
-        assert (error["type"], error["code"]) == ("requests", "rate_limit_exceeded"), response.describe()
+    error = assert_error(response, dialect, 429)
     assert error["message"] == "Rate limit reached.", response.describe()
-    assert_no_key(response)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS, ids=DIALECT_IDS)
