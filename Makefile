@@ -2,7 +2,9 @@
 #
 #   make run    installs what is missing, builds, serves config.example.json
 #   make test   installs what is missing, runs every test (Swift and the openai SDK clients)
-#   make bench  uploads and downloads 1 GiB through the local backend (bench/results/)
+#   make bench  uploads and downloads 1 GiB through the local backend, then filegate against nginx as a reverse
+#               proxy in front of one nginx upstream (bench/results/)
+#   make bench-proxy  only the second: filegate against nginx (bench/results/proxy.txt)
 #
 # `deps` expects a Debian 12 machine and root (sudo is used when not root); the Swift toolchain itself
 # must already be on PATH.
@@ -35,7 +37,7 @@ PYTEST_FLAGS := -p no:cacheprovider
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps venvs build run test test-swift test-clients bench clean-venvs
+.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy clean-venvs
 
 ## deps: install the Debian packages that are missing (apt-get update once, only if something is missing).
 # `python3 -m venv` works only with ensurepip, which Debian ships in python3-venv: that is what the probe checks.
@@ -103,6 +105,13 @@ test-clients:
 	$(VENV3)/bin/python -m pytest $(PYTEST_FLAGS) $(CLIENT_TESTS)
 	$(VENV1)/bin/python -m pytest $(PYTEST_FLAGS) -m both $(CLIENT_TESTS)
 
-## bench: release build in .build-release, 1 GiB up and down through the local backend, figures in bench/results/.
+## bench: release build in .build-release, 1 GiB up and down through the local backend, figures in bench/results/;
+## then bench-proxy's comparison.
 bench: deps
 	bash bench/run.sh
+	bash bench/proxy.sh
+
+## bench-proxy: filegate, nginx as a reverse proxy and the upstream itself, side by side in front of one nginx
+## upstream (installs nginx-light and wrk when missing), figures in bench/results/proxy.txt.
+bench-proxy: deps
+	bash bench/proxy.sh
