@@ -1,6 +1,6 @@
 public import FilegateCore
 import FilegateDialects
-public import FilegateWire
+import FilegateWire
 public import Logging
 import NIOCore
 

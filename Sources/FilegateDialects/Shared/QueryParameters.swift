@@ -1,4 +1,4 @@
-public import FilegateCore
+import FilegateCore
 
 /// A request's query string, split and decoded: `&`-separated pairs, `+` as a space, percent-decoded.
 ///

@@ -1,4 +1,4 @@
-public import FilegateCore
+import FilegateCore
 import Glibc
 import NIOCore
 public import NIOPosix
