@@ -116,10 +116,14 @@ def test_a_download_cut_upstream_is_cut_for_the_client(front: Server, fault: str
 
 
 def test_a_client_that_leaves_mid_upload_aborts_the_upstream_transfer(upstreams, tmp_path: Path) -> None:  # noqa: F811
-    """The upstream reads slowly; the client gives up part-way; the upstream sees its peer go, not a whole body."""
-    slow = upstreams.faulty("slow-reader", read_rate=1_048_576)
+    """The upstream reads slowly; the client gives up part-way; the upstream sees its peer go, not a whole body.
+
+    curl's exit closes its socket with a FIN behind the bytes already in flight, and filegate, which stopped reading
+    the client while the upstream was slow, sees that FIN only once those bytes (socket buffers, a few MiB) have gone
+    upstream; at 4 MiB/s that is seconds, well before the 256 MiB body could have ended (64 s)."""
+    slow = upstreams.faulty("slow-reader", read_rate=4 * 1_048_576)
     config = default_config()
-    config["max_upload_bytes"] = 256 * 1024 * 1024
+    config["max_upload_bytes"] = 512 * 1024 * 1024
     config["backends"] = [
         {"name": "slow", "kind": "openai", "endpoint": slow.base_url, "api_key_env": "FG_UPSTREAM_KEY"}
     ]
@@ -130,7 +134,8 @@ def test_a_client_that_leaves_mid_upload_aborts_the_upstream_transfer(upstreams,
     directory.mkdir()
     front = start_filegate(directory, config, environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY})
     big = tmp_path / "big.jsonl"
-    big.write_bytes(b"x" * (64 * 1024 * 1024))
+    with big.open("wb") as handle:
+        handle.truncate(256 * 1024 * 1024)
     upload = subprocess.Popen(
         [
             "curl", "-sS", "--noproxy", "*", "-o", "/dev/null", "-H", f"Authorization: Bearer {key('slow')}",
@@ -153,7 +158,7 @@ def test_a_client_that_leaves_mid_upload_aborts_the_upstream_transfer(upstreams,
             assert posts and posts[-1].get("peer_gone") is True, posts
             assert posts[-1].get("body_complete") is not True, posts
 
-        eventually(upstream_saw_the_peer_go, timeout=20)
+        eventually(upstream_saw_the_peer_go, timeout=50)
     finally:
         if upload.poll() is None:
             upload.kill()
