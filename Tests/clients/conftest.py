@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,16 @@ import openai
 import pytest
 
 from support import (
-    DATED_VERSION,
     DEMO_KEY,
     MAX_UPLOAD_BYTES,
     OTHER_KEY,
     PUBLIC_BASE_URL,
     environment_without_proxies,
+    sdk_client,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from upstreams.fixtures import UPSTREAM_KEY  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 FILEGATE = Path(os.environ.get("FILEGATE_BINARY", REPO / ".build" / "debug" / "filegate"))
@@ -79,6 +83,24 @@ def default_config() -> dict:
             {"name": "other", "key_sha256": sha256_hex(OTHER_KEY), "backends": ["local"], "default_backend": "local"},
         ],
     }
+
+
+def front_config(kind: str, endpoint: str, **backend_settings: object) -> dict:
+    """A filegate whose demo client reaches one remote backend `up` of `kind` at `endpoint`, with the upstream key
+    from `FG_UPSTREAM_KEY`; `backend_settings` are added to the backend's entry, those given as None left out."""
+    backend = {"name": "up", "kind": kind, "endpoint": endpoint, "api_key_env": "FG_UPSTREAM_KEY"}
+    backend.update({name: value for name, value in backend_settings.items() if value is not None})
+    config = default_config()
+    config["backends"] = [backend]
+    config["clients"] = [
+        {"name": "demo", "key_sha256": sha256_hex(DEMO_KEY), "backends": ["up"], "default_backend": "up"}
+    ]
+    return config
+
+
+def start_front(directory: Path, config: dict, **environment: str) -> Server:
+    """A filegate in front of a remote backend (`front_config`), given the upstream key it is configured with."""
+    return start_filegate(directory, config, environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY, **environment})
 
 
 def start_filegate(directory: Path, config: dict | None = None, environment: dict[str, str] | None = None) -> Server:
@@ -150,19 +172,9 @@ def base(server: Server) -> str:
 
 @pytest.fixture
 def make_client(base: str) -> Callable[..., openai.OpenAI]:
-    """Builds one of the three SDK set-ups from README.md, with retries off (tests expect errors as they come)."""
+    """Builds one of the three SDK set-ups from README.md against the session filegate (see `sdk_client`)."""
 
     def make(setup: str, api_key: str = DEMO_KEY, **options: object) -> openai.OpenAI:
-        options.setdefault("max_retries", 0)
-        options.setdefault("timeout", 30.0)
-        if setup == "openai":
-            return openai.OpenAI(base_url=f"{base}/v1", api_key=api_key, **options)
-        if setup == "azure-dated":
-            return openai.AzureOpenAI(
-                azure_endpoint=base, api_key=api_key, api_version=DATED_VERSION, **options
-            )
-        if setup == "azure-v1":
-            return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=api_key, **options)
-        raise ValueError(setup)
+        return sdk_client(base, setup, api_key=api_key, **options)
 
     return make

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+import openai
+
 DEMO_KEY = "fg-demo-0123456789abcdef"
 OTHER_KEY = "fg-other-fedcba9876543210"
 # Keys no client has; tests check none of these ever shows in an answer or a log line.
@@ -118,6 +120,21 @@ DIALECTS = (OPENAI, AZURE_V1, AZURE_DATED)
 DIALECT_IDS = [d.name for d in DIALECTS]
 # README.md's three SDK set-ups: OpenAI on /v1, AzureOpenAI on the dated root, OpenAI on /openai/v1.
 SDK_SETUPS = ("openai", "azure-dated", "azure-v1")
+
+
+def sdk_client(
+    base: str, setup: str, api_key: str = DEMO_KEY, api_version: str = DATED_VERSION, **options: object
+) -> openai.OpenAI:
+    """One of README.md's three SDK set-ups against `base`, with retries off (tests expect errors as they come)."""
+    options.setdefault("max_retries", 0)
+    options.setdefault("timeout", 30.0)
+    if setup == "openai":
+        return openai.OpenAI(base_url=f"{base}/v1", api_key=api_key, **options)
+    if setup == "azure-dated":
+        return openai.AzureOpenAI(azure_endpoint=base, api_key=api_key, api_version=api_version, **options)
+    if setup == "azure-v1":
+        return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=api_key, **options)
+    raise ValueError(setup)
 
 # DESIGN.md error table: status -> (OpenAI/v1 type, OpenAI/v1 code or ANY, dated code).
 ANY = object()

@@ -15,8 +15,8 @@ from typing import Iterator
 import openai
 import pytest
 
-from conftest import Server, default_config, sha256_hex, start_filegate, stop_filegate
-from support import DEMO_KEY, OPENAI, SDK_SETUPS, assert_error, curl, write_training_file
+from conftest import Server, default_config, front_config, sha256_hex, start_filegate, start_front, stop_filegate
+from support import DEMO_KEY, OPENAI, SDK_SETUPS, assert_error, curl, sdk_client, write_training_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from upstreams.fixtures import UPSTREAM_DIALECTS, UPSTREAM_KEY, header_values, upstreams  # noqa: E402,F401
@@ -24,19 +24,15 @@ from upstreams.fixtures import UPSTREAM_DIALECTS, UPSTREAM_KEY, header_values, u
 BACKEND_VERSION = "2024-10-21"
 
 
-def front_config(kind: str, endpoint: str) -> dict:
-    """A filegate whose demo client reaches one remote backend of `kind` at `endpoint`."""
-    backend = {"name": "up", "kind": kind, "endpoint": endpoint, "api_key_env": "FG_UPSTREAM_KEY"}
-    if kind == "azure-legacy":
-        backend["api_version"] = BACKEND_VERSION
-    if kind == "azure-v1":
-        backend["default_expires_after_seconds"] = 259_200
-    config = default_config()
-    config["backends"] = [backend]
-    config["clients"] = [
-        {"name": "demo", "key_sha256": sha256_hex(DEMO_KEY), "backends": ["up"], "default_backend": "up"}
-    ]
-    return config
+def matrix_config(kind: str, endpoint: str) -> dict:
+    """A front whose backend of `kind` is at `endpoint`: the dated one at `BACKEND_VERSION`, the v1 one with the
+    default expiry its reference requires."""
+    return front_config(
+        kind,
+        endpoint,
+        api_version=BACKEND_VERSION if kind == "azure-legacy" else None,
+        default_expires_after_seconds=259_200 if kind == "azure-v1" else None,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,28 +51,15 @@ def back(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module", params=UPSTREAM_DIALECTS)
 def front(request: pytest.FixtureRequest, back: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A filegate in front of `back`, speaking the parameter's backend dialect to it."""
-    server = start_filegate(
-        tmp_path_factory.mktemp(f"front-{request.param}"),
-        front_config(request.param, back.base_url),
-        environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY},
-    )
+    server = start_front(tmp_path_factory.mktemp(f"front-{request.param}"), matrix_config(request.param, back.base_url))
     yield server
     stop_filegate(server)
-
-
-def client_for(base: str, setup: str) -> openai.OpenAI:
-    options = {"max_retries": 0, "timeout": 30.0}
-    if setup == "openai":
-        return openai.OpenAI(base_url=f"{base}/v1", api_key=DEMO_KEY, **options)
-    if setup == "azure-dated":
-        return openai.AzureOpenAI(azure_endpoint=base, api_key=DEMO_KEY, api_version="2024-06-01", **options)
-    return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=DEMO_KEY, **options)
 
 
 @pytest.mark.both
 @pytest.mark.parametrize("setup", SDK_SETUPS)
 def test_lifecycle_through_a_remote_backend(front: Server, setup: str, tmp_path: Path) -> None:
-    client = client_for(front.base_url, setup)
+    client = sdk_client(front.base_url, setup)
     path, data = write_training_file(tmp_path, lines=40)
     with path.open("rb") as handle:
         created = client.files.create(file=handle, purpose="fine-tune")
@@ -99,11 +82,7 @@ def test_the_upstream_sees_its_own_key_and_only_allowlisted_headers(
     up = upstreams.recording(dialect, api_version=BACKEND_VERSION if dialect == "azure-legacy" else None)
     front_directory = tmp_path / "front"
     front_directory.mkdir()
-    front = start_filegate(
-        front_directory,
-        front_config(dialect, up.base_url),
-        environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY},
-    )
+    front = start_front(front_directory, matrix_config(dialect, up.base_url))
     try:
         path, _ = write_training_file(tmp_path)
         answer = curl(
@@ -140,11 +119,10 @@ def test_the_upstream_sees_its_own_key_and_only_allowlisted_headers(
 def test_a_body_over_the_backends_limit_is_refused_before_it_is_read(upstreams, tmp_path: Path) -> None:  # noqa: F811
     """The backend's own `max_upload_bytes` (below the top-level one) refuses a declared length up front."""
     up = upstreams.recording("openai")
-    config = front_config("openai", up.base_url)
-    config["backends"][0]["max_upload_bytes"] = 4096
+    config = front_config("openai", up.base_url, max_upload_bytes=4096)
     front_directory = tmp_path / "front"
     front_directory.mkdir()
-    front = start_filegate(front_directory, config, environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY})
+    front = start_front(front_directory, config)
     try:
         path, _ = write_training_file(tmp_path, lines=400)
         answer = curl(

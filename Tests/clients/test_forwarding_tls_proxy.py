@@ -18,7 +18,7 @@ from typing import Iterator
 import openai
 import pytest
 
-from conftest import Server, default_config, sha256_hex, start_filegate, stop_filegate
+from conftest import Server, front_config, start_front, stop_filegate
 from support import (
     DEMO_KEY,
     DIALECT_IDS,
@@ -28,6 +28,7 @@ from support import (
     Response,
     assert_error,
     assert_no_key,
+    sdk_client,
     curl,
     eventually,
     write_training_file,
@@ -49,32 +50,10 @@ from upstreams.tls import TLSMaterial  # noqa: E402
 INTERNAL_WORDS = ("SSL", "certificate problem", "CURLE", "curl", "issuer", "127.0.0.1", "ca.pem", "wrong-ca")
 
 
-def front_config(endpoint: str, ca_file: Path | None) -> dict:
-    """A filegate whose demo client reaches one `openai` backend at `endpoint`, verified against `ca_file`."""
-    backend: dict = {"name": "up", "kind": "openai", "endpoint": endpoint, "api_key_env": "FG_UPSTREAM_KEY"}
-    if ca_file is not None:
-        backend["ca_file"] = str(ca_file)
-    config = default_config()
-    config["backends"] = [backend]
-    config["clients"] = [
-        {"name": "demo", "key_sha256": sha256_hex(DEMO_KEY), "backends": ["up"], "default_backend": "up"}
-    ]
-    return config
-
-
-def start_front(directory: Path, endpoint: str, ca_file: Path | None, **environment: str) -> Server:
-    return start_filegate(
-        directory, front_config(endpoint, ca_file), environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY, **environment}
-    )
-
-
-def client_for(base: str, setup: str) -> openai.OpenAI:
-    options = {"max_retries": 0, "timeout": 30.0}
-    if setup == "openai":
-        return openai.OpenAI(base_url=f"{base}/v1", api_key=DEMO_KEY, **options)
-    if setup == "azure-dated":
-        return openai.AzureOpenAI(azure_endpoint=base, api_key=DEMO_KEY, api_version="2024-06-01", **options)
-    return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=DEMO_KEY, **options)
+def start_tls_front(directory: Path, endpoint: str, ca_file: Path | None, **environment: str) -> Server:
+    """A front whose `openai` backend at `endpoint` is verified against `ca_file` (the system's CAs when None)."""
+    config = front_config("openai", endpoint, ca_file=str(ca_file) if ca_file is not None else None)
+    return start_front(directory, config, **environment)
 
 
 def assert_bad_gateway(response: Response, dialect: Dialect) -> dict:
@@ -114,7 +93,7 @@ def verified_front(
     https_upstream: Upstream, tls_material: TLSMaterial, tmp_path_factory: pytest.TempPathFactory  # noqa: F811
 ) -> Iterator[Server]:
     """A front filegate whose backend trusts the test CA."""
-    server = start_front(tmp_path_factory.mktemp("front-ca"), https_upstream.base_url, tls_material.ca_cert)
+    server = start_tls_front(tmp_path_factory.mktemp("front-ca"), https_upstream.base_url, tls_material.ca_cert)
     yield server
     stop_filegate(server)
 
@@ -127,7 +106,7 @@ def test_the_upstream_serves_https(https_upstream: Upstream) -> None:
 def test_lifecycle_over_https_with_the_backends_ca_file(
     verified_front: Server, https_upstream: Upstream, setup: str, tmp_path: Path
 ) -> None:
-    client = client_for(verified_front.base_url, setup)
+    client = sdk_client(verified_front.base_url, setup)
     path, data = write_training_file(tmp_path, lines=20)
     with path.open("rb") as handle:
         created = client.files.create(file=handle, purpose="fine-tune")
@@ -148,7 +127,7 @@ def test_a_certificate_that_does_not_verify_is_a_502_logged_with_its_reason(
     https_upstream: Upstream, tls_material: TLSMaterial, dialect: Dialect, trust: str, tmp_path: Path  # noqa: F811
 ) -> None:
     ca_file = tls_material.wrong_ca_cert if trust == "wrong-ca" else None
-    front = start_front(tmp_path, https_upstream.base_url, ca_file)
+    front = start_tls_front(tmp_path, https_upstream.base_url, ca_file)
     try:
         https_upstream.clear()
         path, _ = write_training_file(tmp_path)
@@ -182,11 +161,11 @@ def test_https_proxy_carries_the_requests_through_connect(
 ) -> None:
     up = upstreams.recording("openai", tls=tls_material)
     proxy = upstreams.proxy()
-    front = start_front(
+    front = start_tls_front(
         tmp_path, up.base_url, tls_material.ca_cert, **{proxy_variable: f"http://127.0.0.1:{proxy.port}"}
     )
     try:
-        client = client_for(front.base_url, "openai")
+        client = sdk_client(front.base_url, "openai")
         path, data = write_training_file(tmp_path)
         with path.open("rb") as handle:
             created = client.files.create(file=handle, purpose="fine-tune")
@@ -213,14 +192,14 @@ def test_no_proxy_sends_the_requests_directly(
 ) -> None:
     up = upstreams.recording("openai", tls=tls_material)
     proxy = upstreams.proxy()
-    front = start_front(
+    front = start_tls_front(
         tmp_path,
         up.base_url,
         tls_material.ca_cert,
         **{proxy_variable: f"http://127.0.0.1:{proxy.port}", no_proxy_variable: "127.0.0.1"},
     )
     try:
-        client = client_for(front.base_url, "openai")
+        client = sdk_client(front.base_url, "openai")
         path, data = write_training_file(tmp_path)
         with path.open("rb") as handle:
             created = client.files.create(file=handle, purpose="fine-tune")

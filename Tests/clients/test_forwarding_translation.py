@@ -23,7 +23,7 @@ from typing import Iterator
 import openai
 import pytest
 
-from conftest import Server, default_config, sha256_hex, start_filegate, stop_filegate
+from conftest import Server, front_config, start_front, stop_filegate
 from support import (
     DEMO_KEY,
     DIALECT_IDS,
@@ -36,6 +36,7 @@ from support import (
     create_with_curl,
     created_id,
     curl,
+    sdk_client,
     write_training_file,
 )
 
@@ -58,42 +59,6 @@ V1_EXPIRES = (259_200, 2_592_000)
 UNKNOWN_ID = "file-" + "0" * 32
 
 
-def front_config(
-    kind: str, endpoint: str, *, api_version: str | None = None, default_expiry: int | None = None
-) -> dict:
-    """A filegate whose demo client reaches one remote backend of `kind`; a default expiry only when given."""
-    backend: dict = {"name": "up", "kind": kind, "endpoint": endpoint, "api_key_env": "FG_UPSTREAM_KEY"}
-    if api_version is not None:
-        backend["api_version"] = api_version
-    if default_expiry is not None:
-        backend["default_expires_after_seconds"] = default_expiry
-    config = default_config()
-    config["backends"] = [backend]
-    config["clients"] = [
-        {"name": "demo", "key_sha256": sha256_hex(DEMO_KEY), "backends": ["up"], "default_backend": "up"}
-    ]
-    return config
-
-
-def start_front(
-    directory: Path, kind: str, endpoint: str, *, api_version: str | None = None, default_expiry: int | None = None
-) -> Server:
-    return start_filegate(
-        directory,
-        front_config(kind, endpoint, api_version=api_version, default_expiry=default_expiry),
-        environment={"FG_UPSTREAM_KEY": UPSTREAM_KEY},
-    )
-
-
-def sdk_client(base: str, setup: str, api_version: str = SEED_VERSION) -> openai.OpenAI:
-    options = {"max_retries": 0, "timeout": 30.0}
-    if setup == "openai":
-        return openai.OpenAI(base_url=f"{base}/v1", api_key=DEMO_KEY, **options)
-    if setup == "azure-dated":
-        return openai.AzureOpenAI(azure_endpoint=base, api_key=DEMO_KEY, api_version=api_version, **options)
-    return openai.OpenAI(base_url=f"{base}/openai/v1", api_key=DEMO_KEY, **options)
-
-
 def creates(up: Upstream) -> list[dict]:
     """The creates the upstream received."""
     return [entry for entry in up.recorded() if entry["method"] == "POST"]
@@ -112,7 +77,7 @@ def seed_front(upstreams: Upstreams, tmp_path: Path) -> Iterator[tuple[Server, U
     up = upstreams.recording("azure-legacy", api_version=SEED_VERSION, seed_examples=True)
     front_directory = tmp_path / "front"
     front_directory.mkdir()
-    front = start_front(front_directory, "azure-legacy", up.base_url, api_version=SEED_VERSION)
+    front = start_front(front_directory, front_config("azure-legacy", up.base_url, api_version=SEED_VERSION))
     yield front, up
     stop_filegate(front)
 
@@ -138,7 +103,7 @@ def test_a_2024_06_01_client_gets_201_and_a_location_on_filegate(
     seed_front: tuple[Server, Upstream], tmp_path: Path
 ) -> None:
     front, _ = seed_front
-    client = sdk_client(front.base_url, "azure-dated", SEED_VERSION)
+    client = sdk_client(front.base_url, "azure-dated", api_version=SEED_VERSION)
     path, data = write_training_file(tmp_path)
     with path.open("rb") as handle:
         raw = client.files.with_raw_response.create(file=handle, purpose="fine-tune")
@@ -152,7 +117,7 @@ def test_a_2024_06_01_client_gets_201_and_a_location_on_filegate(
 
 def test_a_client_before_2024_06_01_sees_the_old_words(seed_front: tuple[Server, Upstream], tmp_path: Path) -> None:
     front, _ = seed_front
-    client = sdk_client(front.base_url, "azure-dated", OLD_WORDS_VERSION)
+    client = sdk_client(front.base_url, "azure-dated", api_version=OLD_WORDS_VERSION)
     path, data = write_training_file(tmp_path)
     with path.open("rb") as handle:
         created = client.files.create(file=handle, purpose="fine-tune")
@@ -203,7 +168,7 @@ def v1_front(
     up = upstreams.recording("azure-v1", bare_errors=request.param)
     front_directory = tmp_path / "front"
     front_directory.mkdir()
-    front = start_front(front_directory, "azure-v1", up.base_url)
+    front = start_front(front_directory, front_config("azure-v1", up.base_url))
     yield front, up
     stop_filegate(front)
 
@@ -262,7 +227,8 @@ def test_a_dated_backend_refuses_an_expiry_before_the_upstream(
     upstreams: Upstreams, dialect: Dialect, tmp_path: Path  # noqa: F811
 ) -> None:
     up = upstreams.recording("azure-legacy", api_version=LEGACY_BACKEND_VERSION)
-    front = start_front(tmp_path, "azure-legacy", up.base_url, api_version=LEGACY_BACKEND_VERSION)
+    config = front_config("azure-legacy", up.base_url, api_version=LEGACY_BACKEND_VERSION)
+    front = start_front(tmp_path, config)
     try:
         path, _ = write_training_file(tmp_path)
         answer = create_with_curl(
@@ -283,7 +249,7 @@ def test_a_purpose_the_backend_does_not_take_is_a_400_listing_its_purposes(
     upstreams: Upstreams, dialect: Dialect, tmp_path: Path  # noqa: F811
 ) -> None:
     up = upstreams.recording("azure-legacy", api_version=SEED_VERSION)
-    front = start_front(tmp_path, "azure-legacy", up.base_url, api_version=SEED_VERSION)
+    front = start_front(tmp_path, front_config("azure-legacy", up.base_url, api_version=SEED_VERSION))
     try:
         path, _ = write_training_file(tmp_path)
         answer = create_with_curl(front.base_url, dialect, path, purpose="batch", file_first=False)
@@ -312,9 +278,8 @@ def recording_front(
     version = LEGACY_BACKEND_VERSION if kind == "azure-legacy" else None
     expiry = V1_EXPIRES[0] if kind == "azure-v1" else None
     up = session_upstreams.recording(kind, api_version=version)
-    front = start_front(
-        tmp_path_factory.mktemp(f"front-{kind}"), kind, up.base_url, api_version=version, default_expiry=expiry
-    )
+    config = front_config(kind, up.base_url, api_version=version, default_expires_after_seconds=expiry)
+    front = start_front(tmp_path_factory.mktemp(f"front-{kind}"), config)
     yield front, up
     stop_filegate(front)
 
@@ -376,9 +341,8 @@ def header_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HeaderUpstream)
     thread = threading.Thread(target=upstream.serve_forever, name="header-upstream", daemon=True)
     thread.start()
-    front = start_front(
-        tmp_path_factory.mktemp("front-headers"), "openai", f"http://127.0.0.1:{upstream.server_address[1]}"
-    )
+    config = front_config("openai", f"http://127.0.0.1:{upstream.server_address[1]}")
+    front = start_front(tmp_path_factory.mktemp("front-headers"), config)
     try:
         yield front
     finally:
