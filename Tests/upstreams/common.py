@@ -296,6 +296,27 @@ class Recorder:
         self.entries.clear()
 
 
+def plain_error(error: HTTPError) -> tuple[str, bytes]:
+    """A request that could not be read, answered as text."""
+    return "text/plain", error.message.encode()
+
+
+async def next_request(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    error_body: Callable[[HTTPError], tuple[str, bytes]] = plain_error,
+) -> Request | None:
+    """The connection's next request; None when the peer closed it, or sent one that cannot be read (answered with
+    `error_body`'s content type and body, then the connection closed)."""
+    try:
+        return await read_request(reader)
+    except HTTPError as error:
+        content_type, body = error_body(error)
+        await send(writer, error.status, [("Content-Type", content_type)], body, close=True)
+        await close_gracefully(writer, reader)
+        return None
+
+
 async def serve_recorder(recorder: Recorder, request: Request, writer: asyncio.StreamWriter) -> bool:
     """Answers GET/DELETE /__recorded (no key needed; never recorded itself). False if the path is another one."""
     if request.path != "/__recorded":

@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 
 from common import (
-    HTTPError,
     Recorder,
     base_arguments,
     close_gracefully,
-    read_request,
+    next_request,
     run,
     send,
     serve_recorder,
@@ -38,12 +37,7 @@ class ConnectProxy:
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         peer = writer.get_extra_info("peername")
-        try:
-            request = await read_request(reader)
-        except HTTPError as error:
-            await send(writer, error.status, [("Content-Type", "text/plain")], error.message.encode(), close=True)
-            await close_gracefully(writer, reader)
-            return
+        request = await next_request(reader, writer)
         if request is None:
             return
         if await serve_recorder(self.recorder, request, writer):

@@ -32,7 +32,6 @@ import json
 import socket
 
 from common import (
-    HTTPError,
     PeerGone,
     Recorder,
     Request,
@@ -43,7 +42,7 @@ from common import (
     drain_body,
     flush,
     json_bytes,
-    read_request,
+    next_request,
     response_head,
     run,
     send,
@@ -90,12 +89,7 @@ class FaultyUpstream:
         connection = self.connections
         peer = writer.get_extra_info("peername")
         while True:
-            try:
-                request = await read_request(reader)
-            except HTTPError as error:
-                await send(writer, error.status, [("Content-Type", "text/plain")], error.message.encode(), close=True)
-                await close_gracefully(writer, reader)
-                return
+            request = await next_request(reader, writer)
             if request is None:
                 return
             if await serve_recorder(self.recorder, request, writer):

@@ -52,7 +52,7 @@ from common import (
     close_gracefully,
     drain_body,
     json_bytes,
-    read_request,
+    next_request,
     response_head,
     run,
     send,
@@ -500,13 +500,9 @@ class RecordingUpstream:
         connection = self.connections
         peer = writer.get_extra_info("peername")
         while True:
-            try:
-                request = await read_request(reader)
-            except HTTPError as error:
-                await send(writer, error.status, [("Content-Type", "application/json")],
-                           json_bytes(self.error_body(error)), close=True)
-                await close_gracefully(writer, reader)
-                return
+            request = await next_request(
+                reader, writer, lambda error: ("application/json", json_bytes(self.error_body(error)))
+            )
             if request is None:
                 return
             if await serve_recorder(self.recorder, request, writer) or await self.serve_files(request, writer):
