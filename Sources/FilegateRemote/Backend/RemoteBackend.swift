@@ -130,23 +130,20 @@ public struct RemoteBackend: Backend {
 
     public func fileContent(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileContent {
         let response = try await start(.fileContent(id), extraHeaders: [], body: nil, context: &context)
-        guard (200..<300).contains(response.status) else {
-            throw try await failure(response)
-        }
+        var contentType = "application/octet-stream"
         for (name, value) in HeaderAllowlist.towardClient(response.headers, forContent: true) {
-            context.answerHeaders.append((name: name, value: value))
+            if name.lowercased() == "content-type" {
+                contentType = value
+            } else {
+                context.answerHeaders.append((name: name, value: value))
+            }
         }
-        let contentType = response.headers.first(name: "content-type") ?? "application/octet-stream"
-        context.answerHeaders.removeAll { $0.name.lowercased() == "content-type" }
         return FileContent(contentType: contentType, body: response.body)
     }
 
     /// Streams the backend's unpaged list through `pager`, every purpose (the cursor may be any file).
     private func readWholeList(into pager: inout ListPager, context: inout BackendContext) async throws(GatewayError) {
         let response = try await start(.listFiles(ListQuery()), extraHeaders: [], body: nil, context: &context)
-        guard (200..<300).contains(response.status) else {
-            throw try await failure(response)
-        }
         var decoder = FileListStreamDecoder(dialect: configuration.dialect)
         do {
             for try await chunk in response.body {
@@ -200,8 +197,7 @@ public struct RemoteBackend: Backend {
         return fields
     }
 
-    /// Sends an operation whose answer is JSON, and returns the answer's body; an error status becomes the
-    /// upstream's error in canonical form, with its status kept.
+    /// Sends an operation whose answer is JSON and returns its body; the answer's allowlisted headers go to `context`.
     private func send(
         _ operation: FilegateCore.Operation,
         extraHeaders: [(String, String)] = [],
@@ -209,16 +205,14 @@ public struct RemoteBackend: Backend {
         context: inout BackendContext
     ) async throws(GatewayError) -> ByteBuffer {
         let response = try await start(operation, extraHeaders: extraHeaders, body: body, context: &context)
-        guard (200..<300).contains(response.status) else {
-            throw try await failure(response)
-        }
         for (name, value) in HeaderAllowlist.towardClient(response.headers, forContent: false) {
             context.answerHeaders.append((name: name, value: value))
         }
         return try await Self.collect(response.body)
     }
 
-    /// Starts the transfer and records what every answer hands back: the upstream's request id.
+    /// Starts the transfer and records what every answer hands back, the upstream's request id; an answer that is
+    /// not a 2xx becomes the upstream's error (a redirect, which filegate never follows, a 502).
     private func start(
         _ operation: FilegateCore.Operation,
         extraHeaders: [(String, String)],
@@ -248,6 +242,9 @@ public struct RemoteBackend: Backend {
                 upstreamStatus: 502,
                 underlying: "upstream status \(response.status) for \(head.method) \(head.target)"
             )
+        }
+        guard (200..<300).contains(response.status) else {
+            throw try await failure(response)
         }
         return response
     }
