@@ -63,7 +63,8 @@ public struct HTTPServer: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        group.addTask {
+                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        group.addTask(executorPreference: executor) {
                             await HTTPConnection(gateway: gateway, logger: logger).run(connection)
                         }
                     }

@@ -1,11 +1,10 @@
-import FoundationEssentials
 public import NIOCore
 
 /// A JSON value with ordered object members: what the codecs write and read.
 ///
 /// Written by hand so bodies keep the member order and explicit `null`s the APIs show (`"param": null`,
-/// `"first_id": null`), which `JSONEncoder` with optional properties leaves out; read through `JSONDecoder`.
-public enum JSONValue: Sendable, Hashable, Decodable {
+/// `"first_id": null`), which `JSONEncoder` with optional properties leaves out; read by `JSONParser`.
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case integer(Int64)
@@ -25,35 +24,16 @@ public enum JSONValue: Sendable, Hashable, Decodable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Int64.self) {
-            self = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
-        } else {
-            let members = try container.decode([String: JSONValue].self)
-            self = .object(members.sorted { $0.key < $1.key }.map { Member($0.key, $0.value) })
-        }
-    }
-
     /// Parses `buffer`'s readable bytes; `nil` when they are not JSON.
     public static func parse(_ buffer: ByteBuffer) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        buffer.withUnsafeReadableBytes(JSONParser.parse)
     }
 
-    /// The member named `key` of an object; `nil` for a missing member or a value that is not an object.
+    /// The member named `key` of an object (a later duplicate wins, as in `members`); `nil` for a missing member
+    /// or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        return members.last { $0.key == key }?.value
     }
 
     public var stringValue: String? {

@@ -1,4 +1,5 @@
 import FilegateDialects
+import NIOCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -68,10 +69,7 @@ public struct GatewayConfig: Hashable, Sendable {
         directory: String,
         environment: [String: String]
     ) throws(ConfigError) -> GatewayConfig {
-        let root: JSONValue
-        do {
-            root = try JSONDecoder().decode(JSONValue.self, from: Data(json))
-        } catch {
+        guard let root = JSONValue.parse(ByteBuffer(bytes: json)) else {
             throw ConfigError(problems: ["config: not valid JSON"])
         }
         var reader = ConfigReader(directory: directory, environment: environment)

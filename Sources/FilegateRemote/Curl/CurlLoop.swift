@@ -3,13 +3,13 @@ public import FilegateCore
 import FilegateWire
 import Glibc
 public import Logging
+import NIOConcurrencyHelpers
 public import ServiceLifecycle
-import Synchronization
 
 /// The one curl thread: one multi handle, one share handle, every upstream transfer (DESIGN.md "libcurl, the
 /// outbound side").
 ///
-/// `perform(_:)` may be called from any task; it hands the transfer to the curl thread through a Mutex-guarded
+/// `perform(_:)` may be called from any task; it hands the transfer to the curl thread through a lock-guarded
 /// queue and an eventfd, which is the only way other threads reach curl (`curl_easy_pause` included). `run()`
 /// starts the thread and returns once it has stopped, on graceful shutdown or cancellation, after every easy
 /// handle was taken out of the multi handle and the handles cleaned up.
@@ -39,7 +39,8 @@ public final class CurlLoop: Service, Sendable {
 
     private let logger: Logger
     private let maxIdleConnections: Int
-    private let mailbox = Mutex(Mailbox())
+    /// A pthread lock, not `Synchronization.Mutex`, for the reason `Transfer` gives.
+    private let mailbox = NIOLockedValueBox(Mailbox())
 
     /// - Parameter maxIdleConnections: how many idle upstream connections curl keeps for reuse.
     public init(logger: Logger, maxIdleConnections: Int = 64) {
@@ -50,7 +51,7 @@ public final class CurlLoop: Service, Sendable {
     /// Starts the curl thread and returns once it stopped: on graceful shutdown or cancellation every transfer
     /// still running fails with `unavailable`.
     public func run() async throws {
-        let alreadyStarted = mailbox.withLock { mailbox in
+        let alreadyStarted = mailbox.withLockedValue { mailbox in
             defer { mailbox.started = true }
             return mailbox.started
         }
@@ -153,7 +154,7 @@ public final class CurlLoop: Service, Sendable {
     /// the queue goes from empty to non-empty: the thread drains it whole on each wake.
     @discardableResult
     func submit(_ command: Command) -> Bool {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             switch mailbox.phase {
             case .stopped:
                 return false
@@ -173,14 +174,14 @@ public final class CurlLoop: Service, Sendable {
 
     /// The curl thread is ready to be woken through `wakeFD`.
     func started(wakeFD: Int32) {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             mailbox.phase = .running(wakeFD: wakeFD)
         }
     }
 
     /// The commands submitted since the last call, in order.
     func takeCommands() -> [Command] {
-        mailbox.withLock { mailbox in
+        mailbox.withLockedValue { mailbox in
             defer { mailbox.commands.removeAll(keepingCapacity: true) }
             return mailbox.commands
         }
@@ -189,7 +190,7 @@ public final class CurlLoop: Service, Sendable {
     /// Refuses further commands and fails the transfers whose start was still queued. The eventfd is closed
     /// under the lock, so no submit writes to a closed (or reused) descriptor.
     func stop() {
-        let leftover = mailbox.withLock { mailbox -> [Command] in
+        let leftover = mailbox.withLockedValue { mailbox -> [Command] in
             if case .running(let wakeFD) = mailbox.phase {
                 close(wakeFD)
             }

@@ -25,6 +25,8 @@ final class CurlReactor {
     /// What the timerfd is armed for now.
     private var armedDeadline: MonotonicInstant?
     private var attached: [ObjectIdentifier: AttachedTransfer] = [:]
+    /// Transfers that gathered response bytes in the current round of curl's callbacks.
+    private var startedBatches: [AttachedTransfer] = []
     private var stopping = false
 
     init(loop: CurlLoop, maxIdleConnections: Int, logger: Logger) throws(CurlError) {
@@ -152,8 +154,18 @@ final class CurlReactor {
         }
     }
 
-    /// Finishes every transfer curl reported done, found through `CURLINFO_PRIVATE`.
+    /// A transfer began gathering response bytes; they are handed over when curl's round of callbacks ends.
+    func batchStarted(_ transfer: AttachedTransfer) {
+        startedBatches.append(transfer)
+    }
+
+    /// Hands over the response bytes gathered since the last call, then finishes every transfer curl reported
+    /// done (found through `CURLINFO_PRIVATE`), so a body's last bytes always come before its end.
     private func collectFinished() {
+        for transfer in startedBatches {
+            transfer.flushReceivedBatch()
+        }
+        startedBatches.removeAll(keepingCapacity: true)
         while let (easy, code) = multi?.nextFinished() {
             guard let context = EasyHandle.privateData(of: easy) else { continue }
             let transfer = Unmanaged<AttachedTransfer>.fromOpaque(context).takeUnretainedValue()
@@ -206,7 +218,7 @@ final class CurlReactor {
         }
         let attached: AttachedTransfer
         do {
-            attached = try AttachedTransfer(transfer: transfer)
+            attached = try AttachedTransfer(transfer: transfer, reactor: self)
         } catch {
             transfer.finished(.failure(error.gatewayError))
             return

@@ -147,17 +147,25 @@ extension Transfer {
             case abort
         }
 
-        /// The write callback has a chunk of the response body.
-        mutating func receivedBody(_ chunk: ByteBuffer) -> ReceiveAction {
+        /// The write callback has `count` bytes: `.pause` or `.abort` when they are refused, nil when
+        /// `receivedBody(_:)` will take them. Asked before the bytes are copied out of curl's buffer, so a refused
+        /// chunk costs no copy; only the curl thread adds to the queue, so room found here is still there.
+        mutating func refusal(ofReceived count: Int) -> ReceiveAction? {
             guard cancellation == nil else { return .abort }
-            if consumerWaiting {
-                consumerWaiting = false
-                return .accept(Wakeups(consumer: .bytes(chunk)))
-            }
-            guard download.canAccept(chunk.readableBytes) else {
+            guard consumerWaiting || download.canAccept(count) else {
                 receivePaused = true
                 receivePauseCount += 1
                 return .pause
+            }
+            return nil
+        }
+
+        /// The write callback has a chunk of the response body.
+        mutating func receivedBody(_ chunk: ByteBuffer) -> ReceiveAction {
+            if let refusal = refusal(ofReceived: chunk.readableBytes) { return refusal }
+            if consumerWaiting {
+                consumerWaiting = false
+                return .accept(Wakeups(consumer: .bytes(chunk)))
             }
             download.append(chunk)
             peakDownloadBytes = max(peakDownloadBytes, download.byteCount)

@@ -1,7 +1,7 @@
 import FilegateCore
 import FilegateWire
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
 /// One upstream exchange in flight, between the curl thread and the tasks that wait on it.
 ///
@@ -10,9 +10,10 @@ import Synchronization
 /// machine's answers after unlocking (STYLE.md §6). The curl thread reaches it through `AttachedTransfer`'s
 /// callbacks; the tasks reach curl only by submitting commands to the `CurlLoop`.
 final class Transfer: Sendable {
-    /// The download queue pauses curl above 256 KiB and resumes it at 64 KiB: curl's chunks are at most 16 KiB,
-    /// so a resumed transfer always has room for the chunk it delivers again.
-    static let downloadWatermarks = (high: 256 * 1024, low: 64 * 1024)
+    /// The download queue pauses curl when a batch (`AttachedTransfer.receiveBatchBytes`, 256 KiB) would take it
+    /// past 1 MiB and resumes it at 512 KiB: the queue holds a few batches, so curl and the client socket both
+    /// stay busy between pauses, and a resumed transfer has room for the bytes curl delivers again.
+    static let downloadWatermarks = (high: 1024 * 1024, low: 512 * 1024)
     /// The upload queue stops the producer above 256 KiB and lets it go on at 64 KiB.
     static let uploadWatermarks = (high: 256 * 1024, low: 64 * 1024)
 
@@ -20,7 +21,10 @@ final class Transfer: Sendable {
     /// The exact number of request-body bytes, 0 without a body.
     let requestBodyLength: Int64
     private let loop: CurlLoop
-    private let storage: Mutex<Storage>
+    /// NIO's pthread lock rather than `Synchronization.Mutex`: on Linux the latter is a priority-inheritance
+    /// futex that spins before sleeping, and with the proxy pinned to one core (`make bench`) the curl thread
+    /// spent 7% of its samples spinning on or sleeping in it while the holder could not run.
+    private let storage: NIOLockedValueBox<Storage>
 
     private typealias HeadContinuation = CheckedContinuation<Result<ResponseHead, GatewayError>, Never>
     private typealias ConsumerContinuation = CheckedContinuation<StateMachine.ConsumerOutcome, Never>
@@ -85,19 +89,19 @@ final class Transfer: Sendable {
                 lowWatermark: Self.uploadWatermarks.low
             )
         )
-        storage = Mutex(Storage(machine: machine))
+        storage = NIOLockedValueBox(Storage(machine: machine))
     }
 
     // MARK: - Counters, for tests and logs
 
     /// How often curl was paused for a full download queue.
-    var receivePauseCount: Int { storage.withLock { $0.machine.receivePauseCount } }
+    var receivePauseCount: Int { storage.withLockedValue { $0.machine.receivePauseCount } }
     /// The most bytes the download queue ever held.
-    var peakDownloadBytes: Int { storage.withLock { $0.machine.peakDownloadBytes } }
+    var peakDownloadBytes: Int { storage.withLockedValue { $0.machine.peakDownloadBytes } }
     /// The bytes the download queue holds now.
-    var downloadBytesBuffered: Int { storage.withLock { $0.machine.downloadedBytesBuffered } }
+    var downloadBytesBuffered: Int { storage.withLockedValue { $0.machine.downloadedBytesBuffered } }
     /// Whether curl is paused for a full download queue now.
-    var isReceivePaused: Bool { storage.withLock { $0.machine.receivePaused } }
+    var isReceivePaused: Bool { storage.withLockedValue { $0.machine.receivePaused } }
 
     // MARK: - The curl thread's side
 
@@ -108,20 +112,23 @@ final class Transfer: Sendable {
         case abort
     }
 
-    /// The write callback's bytes, copied before taking the lock.
-    func receivedBody(_ bytes: UnsafeRawBufferPointer) -> ReceiveResult {
-        let chunk = ByteBuffer(bytes: bytes)
-        let (action, resumptions) = storage.withLock { storage -> (StateMachine.ReceiveAction, Resumptions) in
-            let action = storage.machine.receivedBody(chunk)
-            guard case .accept(let wakeups) = action else { return (action, Resumptions()) }
-            return (action, storage.take(wakeups))
+    /// Whether the write callback may take `count` more bytes; refused bytes are never copied, and curl delivers
+    /// them again on resume.
+    func admitReceived(count: Int) -> ReceiveResult {
+        switch storage.withLockedValue({ $0.machine.refusal(ofReceived: count) }) {
+        case .pause?: return .pause
+        case .abort?: return .abort
+        case .accept?, nil: return .accepted
         }
-        resumptions.resume()
-        switch action {
-        case .accept: return .accepted
-        case .pause: return .pause
-        case .abort: return .abort
-        }
+    }
+
+    /// Response-body bytes admitted by `admitReceived(count:)` (at most that many): queued, or handed to the
+    /// waiting consumer. Only the curl thread adds bytes, so room found at admission is still there.
+    func receivedBody(_ chunk: ByteBuffer) {
+        storage.withLockedValue { storage in
+            guard case .accept(let wakeups) = storage.machine.receivedBody(chunk) else { return Resumptions() }
+            return storage.take(wakeups)
+        }.resume()
     }
 
     /// What the read callback answers.
@@ -134,7 +141,7 @@ final class Transfer: Sendable {
 
     /// Fills curl's upload buffer: the slice is taken under the lock, the bytes copied after it.
     func readRequested(into buffer: UnsafeMutableRawBufferPointer) -> ReadResult {
-        let (action, resumptions) = storage.withLock { storage -> (StateMachine.ReadAction, Resumptions) in
+        let (action, resumptions) = storage.withLockedValue { storage -> (StateMachine.ReadAction, Resumptions) in
             let action = storage.machine.readRequested(upTo: buffer.count)
             guard case .send(_, let wakeups) = action else { return (action, Resumptions()) }
             return (action, storage.take(wakeups))
@@ -155,18 +162,18 @@ final class Transfer: Sendable {
 
     /// The final response head is in.
     func receivedHead(_ head: ResponseHead) {
-        storage.withLock { $0.take($0.machine.receivedHead(head)) }.resume()
+        storage.withLockedValue { $0.take($0.machine.receivedHead(head)) }.resume()
     }
 
     /// curl is done with the transfer, or it never started.
     func finished(_ outcome: Result<Void, GatewayError>) {
-        storage.withLock { $0.take($0.machine.finished(outcome)) }.resume()
+        storage.withLockedValue { $0.take($0.machine.finished(outcome)) }.resume()
     }
 
     /// Marks the transfer cancelled and wakes every waiter with `error`; true when the curl thread must still take
     /// it out of the multi handle. The curl thread calls this itself for a timeout or shutdown.
     func markCancelled(_ error: GatewayError) -> Bool {
-        let (action, resumptions) = storage.withLock { storage in
+        let (action, resumptions) = storage.withLockedValue { storage in
             let action = storage.machine.cancelled(error)
             return (action, storage.take(action.wakeups))
         }
@@ -175,7 +182,7 @@ final class Transfer: Sendable {
     }
 
     /// Whether the transfer was cancelled before the curl thread started it.
-    var isCancelled: Bool { storage.withLock { $0.machine.cancellation != nil } }
+    var isCancelled: Bool { storage.withLockedValue { $0.machine.cancellation != nil } }
 
     // MARK: - The tasks' side
 
@@ -189,7 +196,7 @@ final class Transfer: Sendable {
     /// Waits for the final response head, or the error that ended the transfer first.
     func awaitHead() async -> Result<ResponseHead, GatewayError> {
         await withCheckedContinuation { (continuation: HeadContinuation) in
-            let immediate: Result<ResponseHead, GatewayError>? = storage.withLock { storage in
+            let immediate: Result<ResponseHead, GatewayError>? = storage.withLockedValue { storage in
                 switch storage.machine.headAwaitStarted() {
                 case .wait:
                     storage.headWaiter = continuation
@@ -209,7 +216,7 @@ final class Transfer: Sendable {
     func nextChunk() async throws(GatewayError) -> ByteBuffer? {
         let outcome = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: ConsumerContinuation) in
-                let (immediate, resume) = storage.withLock { storage -> (StateMachine.ConsumerOutcome?, Bool) in
+                let (immediate, resume) = storage.withLockedValue { storage -> (StateMachine.ConsumerOutcome?, Bool) in
                     switch storage.machine.consumerRequestedNext() {
                     case .deliver(let chunk, let resumeReceive):
                         return (.bytes(chunk), resumeReceive)
@@ -247,7 +254,7 @@ final class Transfer: Sendable {
                     producerFailed(.invalidRequest("The request body is longer than its declared length."))
                     return
                 }
-                let action = storage.withLock { $0.machine.producerAppended(chunk) }
+                let action = storage.withLockedValue { $0.machine.producerAppended(chunk) }
                 switch action {
                 case .stop: return
                 case .resumeSend: loop.submit(.resumeSend(self))
@@ -263,13 +270,13 @@ final class Transfer: Sendable {
             producerFailed(.invalidRequest("The request body ended before its declared length."))
             return
         }
-        if storage.withLock({ $0.machine.producerFinished() }) == .resumeSend {
+        if storage.withLockedValue({ $0.machine.producerFinished() }) == .resumeSend {
             loop.submit(.resumeSend(self))
         }
     }
 
     private func producerFailed(_ error: GatewayError) {
-        let (action, resumptions) = storage.withLock { storage in
+        let (action, resumptions) = storage.withLockedValue { storage in
             let action = storage.machine.producerFailed(error)
             return (action, storage.take(action.wakeups))
         }
@@ -282,7 +289,7 @@ final class Transfer: Sendable {
     /// Waits until the upload queue has room; false when the producer should stop.
     private func waitForRoom() async -> Bool {
         let outcome = await withCheckedContinuation { (continuation: ProducerContinuation) in
-            let immediate: StateMachine.ProducerOutcome? = storage.withLock { storage in
+            let immediate: StateMachine.ProducerOutcome? = storage.withLockedValue { storage in
                 switch storage.machine.producerRequestedRoom() {
                 case .proceed: return .proceed
                 case .stop: return .stop
