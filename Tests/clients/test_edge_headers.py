@@ -43,7 +43,11 @@ HOP_BY_HOP = [
     ("te-trailers", ["TE: trailers"], []),
     ("te-lower-gzip", ["te: gzip"], []),
     ("trailer", ["Trailer: X-Checksum"], ["x-checksum"]),
-    ("upgrade-h2c", ["Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"], []),
+    (
+        "upgrade-h2c",
+        ["Connection: Upgrade, HTTP2-Settings", "Upgrade: h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"],
+        [],
+    ),
     ("upgrade-h2c-without-connection", ["Upgrade: h2c", "http2-settings: AAMAAABk"], []),
     (
         "upgrade-websocket",

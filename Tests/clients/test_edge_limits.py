@@ -7,7 +7,6 @@ defaults (8192 / 32768 / 100); both sit in front of a recording upstream that mu
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -46,7 +45,7 @@ def line_of(length: int) -> bytes:
 
 def head_of(size: int) -> bytes:
     """A list whose header section (every field line with its CRLF, and the empty line) is `size` bytes."""
-    fixed = [f"Host: 127.0.0.1", AUTH]
+    fixed = ["Host: 127.0.0.1", AUTH]
     used = sum(len(line) + 2 for line in fixed) + 2 + len("X-Pad: \r\n")
     return request("GET", "/v1/files", [AUTH, "X-Pad: " + "p" * (size - used)])
 
@@ -76,7 +75,9 @@ SMALL = limit_rows(LINE_LIMIT, HEADER_LIMIT, COUNT_LIMIT)
 DEFAULT = limit_rows(DEFAULT_LINE_LIMIT, DEFAULT_HEADER_LIMIT, DEFAULT_COUNT_LIMIT)
 
 
-@pytest.mark.parametrize(("raw_request", "status", "close", "forwarded"), [r[1:] for r in SMALL], ids=[r[0] for r in SMALL])
+@pytest.mark.parametrize(
+    ("raw_request", "status", "close", "forwarded"), [r[1:] for r in SMALL], ids=[r[0] for r in SMALL]
+)
 def test_configured_limits(small: EdgeFront, raw_request: bytes, status: int, close: bool, forwarded: bool) -> None:
     small.check(raw_request, status, close, forwarded)
 
