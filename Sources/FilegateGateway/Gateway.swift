@@ -35,9 +35,14 @@ public struct Gateway: Sendable {
     public struct Settings: Sendable {
         /// Where clients reach filegate; dated creates name the new file under it (`Location`).
         public var publicBaseURL: String
+        /// The normalised `host:port` of every URL naming filegate (`publicBaseURL` and `otherURLs`): an
+        /// absolute-form target naming anything else is refused, since filegate is no forward proxy.
+        public var ownAuthorities: Set<String>
 
-        public init(publicBaseURL: String) {
+        /// - Parameter otherURLs: further URLs that reach filegate, such as the address it bound.
+        public init(publicBaseURL: String, otherURLs: [String] = []) {
             self.publicBaseURL = publicBaseURL
+            self.ownAuthorities = Set(([publicBaseURL] + otherURLs).compactMap(RequestTarget.authority(ofURL:)))
         }
     }
 
@@ -67,7 +72,7 @@ public struct Gateway: Sendable {
         var logger = self.logger
         logger[metadataKey: LogKey.requestID] = "\(requestID)"
         guard let root = DialectRoot.matching(path: request.head.path) else {
-            let error = GatewayError.notFound("Unknown path: no Files API is served here.")
+            let error = DialectRoot.unmatched(method: request.head.method)
             return finish(.failure(error), dialect: .openAI, requestID: requestID, logger: logger)
         }
         var dialect = root.errorDialect
@@ -110,6 +115,12 @@ public struct Gateway: Sendable {
         case .fileContent: .content
         case .listFiles, .retrieveFile, .deleteFile: .metadata
         }
+    }
+
+    /// Whether a request whose absolute-form target named `authority` (nil: origin form) is for filegate itself
+    /// (issue 5 point 1).
+    public func serves(authority: String?) -> Bool {
+        authority.map(settings.ownAuthorities.contains) ?? true
     }
 
     /// Answers an error raised before any dialect is known (a request filegate could not parse): OpenAI's shape.

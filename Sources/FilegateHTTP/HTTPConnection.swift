@@ -27,6 +27,13 @@ struct HTTPConnection {
                         return
                     }
                     guard let head else { return }
+                    guard gateway.serves(authority: head.authority) else {
+                        try await refuse(
+                            WireError(.badRequest, "The request target names another host."),
+                            outbound: outbound
+                        )
+                        return
+                    }
                     guard try await serve(head, stream: stream, outbound: outbound) else { return }
                 }
             }

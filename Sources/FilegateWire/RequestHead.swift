@@ -4,10 +4,13 @@
 /// so a head built by hand (in tests, or by the gateway) cannot disagree with itself.
 public struct RequestHead: Sendable, Hashable {
     public var method: String
-    /// The request-target as sent (origin-form for every request filegate serves).
+    /// The request-target in origin form: as sent, or an absolute-form target's path and query (see `authority`).
     public var target: String
     public var version: HTTPVersion
     public var headers: HTTPHeaders
+    /// The `host:port` an absolute-form target named (`RequestTarget`), whose origin form is then `target`; nil for
+    /// an origin-form target. The gateway serves it only when it names filegate itself.
+    public var authority: String?
 
     public init(method: String, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders()) {
         self.method = method

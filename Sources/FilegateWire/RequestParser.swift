@@ -288,11 +288,15 @@ extension RequestParser {
         guard !target.isEmpty, target.allSatisfy({ (0x21...0x7E).contains($0) }) else {
             throw .badRequest("The request target is malformed.")
         }
-        return RequestHead(
-            method: ASCII.string(method),
-            target: ASCII.string(target),
-            version: try parseVersion(version)
-        )
+        let parsedVersion = try parseVersion(version)
+        // CONNECT asks for a tunnel, whose bytes follow the head: never served, and the connection cannot go on.
+        guard !method.elementsEqual("CONNECT".utf8) else {
+            throw WireError(.methodNotAllowed, "CONNECT is not served: filegate is no proxy.")
+        }
+        let parsedTarget = try RequestTarget.parse(target)
+        var head = RequestHead(method: ASCII.string(method), target: parsedTarget.origin, version: parsedVersion)
+        head.authority = parsedTarget.authority
+        return head
     }
 
     /// Parses `HTTP/DIGIT.DIGIT`; a major version other than 1 is 505, anything else malformed is 400.

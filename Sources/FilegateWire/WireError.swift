@@ -11,6 +11,8 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case uriTooLong
         case headerFieldsTooLarge
         case httpVersionNotSupported
+        /// A method no resource takes whatever its target (CONNECT): 405, naming the methods filegate serves.
+        case methodNotAllowed
         /// A two-part request line (`GET /`): close without an answer.
         case http09
     }
@@ -31,11 +33,15 @@ public struct WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case .uriTooLong: GatewayError(.uriTooLong, reason)
         case .headerFieldsTooLarge: GatewayError(.headerFieldsTooLarge, reason)
         case .httpVersionNotSupported: GatewayError(.httpVersionNotSupported, reason)
+        case .methodNotAllowed: GatewayError(.methodNotAllowed, reason, allowedMethods: Self.servedMethods)
         case .http09: nil
         }
     }
 
     public var description: String { "\(kind): \(reason)" }
+
+    /// Every method some filegate route takes, for the `Allow` of a 405 that no route decided.
+    public static let servedMethods = ["DELETE", "GET", "POST"]
 
     static func badRequest(_ reason: String) -> WireError { WireError(.badRequest, reason) }
 }

@@ -85,12 +85,20 @@ struct Serve: AsyncParsableCommand {
         let routes = try self.routes(settings, backends: backends)
         let spool = try await FilePartSpool(directory: settings.stateDirectory + "/spool", threadPool: threadPool)
         let keyring = ClientKeyring(clients: settings.clients)
-        let server = HTTPServer(host: settings.listen.host, port: settings.listen.port, group: group, logger: logger) {
-            boundURL in
+        let server = HTTPServer(
+            host: settings.listen.host,
+            port: settings.listen.port,
+            group: group,
+            requestLimits: settings.requestLimits,
+            logger: logger
+        ) { boundURL in
             Gateway(
                 keyring: keyring,
                 routes: routes,
-                settings: Gateway.Settings(publicBaseURL: settings.givenPublicBaseURL ?? boundURL),
+                settings: Gateway.Settings(
+                    publicBaseURL: settings.givenPublicBaseURL ?? boundURL,
+                    otherURLs: [boundURL]
+                ),
                 spool: spool,
                 logger: logger
             )

@@ -22,6 +22,21 @@ struct DialectRootTests {
         #expect(DialectRoot.matching(path: path) == root)
     }
 
+    @Test(
+        "a path outside every root: 405 for CONNECT and TRACE, 501 for an unknown method, else 404",
+        arguments: [
+            ("GET", GatewayError.Code.notFound, [String]()), ("DELETE", .notFound, []), ("OPTIONS", .notFound, []),
+            ("PATCH", .notFound, []), ("TRACE", .methodNotAllowed, ["DELETE", "GET", "POST"]),
+            ("CONNECT", .methodNotAllowed, ["DELETE", "GET", "POST"]), ("BREW", .notImplemented, []),
+            ("get", .notImplemented, []),
+        ]
+    )
+    func unmatched(method: String, code: GatewayError.Code, allowed: [String]) {
+        let error = DialectRoot.unmatched(method: method)
+        #expect(error.code == code)
+        #expect(error.allowedMethods == allowed)
+    }
+
     @Test("path roots and error dialects")
     func rootFacts() {
         #expect(DialectRoot.openAI.pathRoot == "/v1/files")

@@ -1,5 +1,6 @@
 import FilegateCore
 import FilegateDialects
+import FilegateWire
 import Foundation
 import Testing
 
@@ -100,12 +101,29 @@ struct ConfigTests {
     @Test func fillsDefaults() throws {
         let config = try Self.parse(Self.document())
         #expect(config.maxUploadBytes == GatewayConfig.defaultMaxUploadBytes)
+        #expect(
+            config.requestLimits
+                == RequestLimits(maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100)
+        )
         #expect(config.stateDirectory == "/etc/filegate")
         #expect(config.givenPublicBaseURL == nil)
         #expect(config.publicBaseURL == "http://127.0.0.1:8080")
         #expect(config.publicBaseURL(boundPort: 4711) == "http://127.0.0.1:4711")
         #expect(config.clients.map(\.defaultBackend) == ["local"])
         #expect(config.warnings == [])
+    }
+
+    @Test func readsTheRequestHeadLimits() throws {
+        let config = try Self.parse(
+            Self.document(
+                top: #""listen": "127.0.0.1:0", "max_request_line_bytes": 1024, "max_header_bytes": 4096, "#
+                    + #""max_header_count": 20"#
+            )
+        )
+        #expect(
+            config.requestLimits
+                == RequestLimits(maxRequestLineBytes: 1024, maxHeaderBytes: 4096, maxHeaderCount: 20)
+        )
     }
 
     @Test func readsEachRemoteBackendsTransferSettings() throws {
@@ -322,6 +340,17 @@ struct ConfigTests {
             "wrong JSON type",
             document(top: #""listen": "127.0.0.1:1", "max_upload_bytes": "big""#),
             ["max_upload_bytes: expected an integer, got a string"]
+        ),
+        BadConfig(
+            "request head limits that are not positive integers",
+            document(
+                top: #""listen": "127.0.0.1:1", "max_request_line_bytes": 0, "max_header_bytes": "32k", "#
+                    + #""max_header_count": -1"#
+            ),
+            [
+                "max_request_line_bytes: must be at least 1", "max_header_bytes: expected an integer, got a string",
+                "max_header_count: must be at least 1",
+            ]
         ),
         BadConfig(
             "wrong JSON type for listen",

@@ -52,7 +52,7 @@ import Testing
                     maxUploadBytes: maxUploadBytes
                 )
             ],
-            settings: .init(publicBaseURL: "https://files.example.test"),
+            settings: .init(publicBaseURL: "https://files.example.test", otherURLs: ["http://127.0.0.1:4711"]),
             spool: try await FilePartSpool(directory: spoolDirectory, threadPool: threadPool),
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
@@ -165,6 +165,19 @@ import Testing
     }
 
     static let payload = Array("{\"prompt\": \"hi\"}\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 300)
+
+    @Test(
+        "an absolute-form target is served only when it names filegate itself",
+        arguments: [
+            (String?.none, true), ("files.example.test:443", true), ("127.0.0.1:4711", true),
+            ("127.0.0.1:4712", false), ("example.com:80", false), ("files.example.test:80", false),
+        ]
+    )
+    func servesOwnAuthority(authority: String?, served: Bool) async throws {
+        try await Self.withHarness { harness in
+            #expect(harness.gateway.serves(authority: authority) == served)
+        }
+    }
 
     @Test(arguments: [
         [Part.field("purpose", "fine-tune"), .file("train.jsonl", payload)],

@@ -225,6 +225,14 @@ struct RequestParserTests {
         ("Host with an unclosed IP literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", .badRequest),
         ("control character in the target", "GET /a\u{7F}b HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
         ("bare LF empty line before the request", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("CONNECT in authority form", "CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", .methodNotAllowed),
+        ("CONNECT in origin form", "CONNECT /v1/files HTTP/1.1\r\nHost: a\r\n\r\n", .methodNotAllowed),
+        ("authority form on GET", "GET a:443 HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("asterisk form", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("absolute form with userinfo", "GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("absolute form without host", "GET http:///v1 HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("absolute form of another scheme", "GET ftp://a/ HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
+        ("absolute form with a bad port", "GET http://a:x/ HTTP/1.1\r\nHost: a\r\n\r\n", .badRequest),
     ]
 
     @Test("refused requests, whole and split at every offset", arguments: refused)
@@ -346,6 +354,7 @@ struct RequestParserTests {
             (.uriTooLong, .uriTooLong),
             (.headerFieldsTooLarge, .headerFieldsTooLarge),
             (.httpVersionNotSupported, .httpVersionNotSupported),
+            (.methodNotAllowed, .methodNotAllowed),
             (.http09, nil),
         ]
     )
@@ -353,6 +362,43 @@ struct RequestParserTests {
         let error = WireError(kind, "why")
         #expect(error.gatewayError?.code == code)
         #expect(error.gatewayError.map(\.message) == code.map { _ in "why" })
+    }
+
+    @Test("a CONNECT refusal names the methods filegate serves in Allow")
+    func connectAllow() {
+        #expect(WireError(.methodNotAllowed, "why").gatewayError?.allowedMethods == ["DELETE", "GET", "POST"])
+    }
+
+    @Test(
+        "an absolute-form target becomes origin form, its authority normalised",
+        arguments: [
+            ("http://Example.COM/v1/files?limit=2", "/v1/files?limit=2", "example.com:80"),
+            ("HTTPS://example.com:8443/v1/files", "/v1/files", "example.com:8443"),
+            ("https://example.com", "/", "example.com:443"),
+            ("http://127.0.0.1:0080?a=b", "/?a=b", "127.0.0.1:80"),
+            ("http://[::1]:8080/x", "/x", "[::1]:8080"),
+            ("/v1/files", "/v1/files", nil),
+        ]
+    )
+    func absoluteForm(target: String, origin: String, authority: String?) {
+        let outcomes = parseRequest("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n")
+        var expected = RequestHead(method: "GET", target: origin, headers: HTTPHeaders([("Host", "a")]))
+        expected.authority = authority
+        #expect(outcomes == [.head(expected), .end])
+    }
+
+    @Test(
+        "the authority of filegate's own URLs, normalised as the parser does",
+        arguments: [
+            ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+            ("http://Gateway.Filegate.TEST:8443/base", "gateway.filegate.test:8443"),
+            ("https://filegate.example", "filegate.example:443"),
+            ("http://[::1]", "[::1]:80"),
+            ("unix:/run/filegate.sock", nil),
+        ]
+    )
+    func ownAuthority(url: String, authority: String?) {
+        #expect(RequestTarget.authority(ofURL: url) == authority)
     }
 
     @Test("chunks written by ChunkedEncoding parse back")

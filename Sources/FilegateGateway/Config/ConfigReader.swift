@@ -1,5 +1,6 @@
 import FilegateCore
 import FilegateDialects
+import FilegateWire
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -24,6 +25,7 @@ struct ConfigReader {
 
     private static let topKeys: Set<String> = [
         "listen", "public_base_url", "max_upload_bytes", "state_directory", "backends", "clients",
+        "max_request_line_bytes", "max_header_bytes", "max_header_count",
     ]
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
@@ -54,6 +56,7 @@ struct ConfigReader {
         if let value = top["max_upload_bytes"], let given = integer(value, at: "max_upload_bytes") {
             if given > 0 { maxUploadBytes = given } else { problem("max_upload_bytes", "must be greater than 0") }
         }
+        let requestLimits = self.requestLimits(top)
         var stateDirectory: String? = directory
         if let value = top["state_directory"] {
             stateDirectory = resolvedPath(string(value, at: "state_directory"), at: "state_directory")
@@ -76,6 +79,7 @@ struct ConfigReader {
             listen: listen,
             givenPublicBaseURL: publicBaseURL,
             maxUploadBytes: maxUploadBytes,
+            requestLimits: requestLimits,
             stateDirectory: stateDirectory,
             backends: backends.compactMap { $0 },
             clients: clients.compactMap { $0 },
@@ -84,6 +88,22 @@ struct ConfigReader {
     }
 
     // MARK: Sections
+
+    /// The listener's head limits (issue 5 point 2): `max_request_line_bytes`, `max_header_bytes`,
+    /// `max_header_count`, each a positive integer, each defaulting to `RequestLimits`' own default.
+    private mutating func requestLimits(_ top: [String: JSONValue]) -> RequestLimits {
+        var limits = RequestLimits()
+        if let value = positive(top["max_request_line_bytes"], at: "max_request_line_bytes") {
+            limits.maxRequestLineBytes = Int(value)
+        }
+        if let value = positive(top["max_header_bytes"], at: "max_header_bytes") {
+            limits.maxHeaderBytes = Int(value)
+        }
+        if let value = positive(top["max_header_count"], at: "max_header_count") {
+            limits.maxHeaderCount = Int(value)
+        }
+        return limits
+    }
 
     private mutating func listenAddress(_ value: JSONValue?) -> ListenAddress? {
         guard let text = string(required(value, at: "listen"), at: "listen") else { return nil }

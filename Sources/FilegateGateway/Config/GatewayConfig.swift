@@ -1,4 +1,5 @@
 import FilegateDialects
+public import FilegateWire
 import NIOCore
 
 #if canImport(FoundationEssentials)
@@ -19,6 +20,9 @@ public struct GatewayConfig: Hashable, Sendable {
     public var givenPublicBaseURL: String?
     /// The largest upload body filegate accepts or spools.
     public var maxUploadBytes: Int64
+    /// The listener's bounds on a request head: `max_request_line_bytes` (414), `max_header_bytes` and
+    /// `max_header_count` (431).
+    public var requestLimits: RequestLimits
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
     public var backends: [BackendConfig]
@@ -30,6 +34,7 @@ public struct GatewayConfig: Hashable, Sendable {
         listen: ListenAddress,
         givenPublicBaseURL: String? = nil,
         maxUploadBytes: Int64 = GatewayConfig.defaultMaxUploadBytes,
+        requestLimits: RequestLimits = RequestLimits(),
         stateDirectory: String,
         backends: [BackendConfig],
         clients: [ClientConfig],
@@ -38,6 +43,7 @@ public struct GatewayConfig: Hashable, Sendable {
         self.listen = listen
         self.givenPublicBaseURL = givenPublicBaseURL
         self.maxUploadBytes = maxUploadBytes
+        self.requestLimits = requestLimits
         self.stateDirectory = stateDirectory
         self.backends = backends
         self.clients = clients
