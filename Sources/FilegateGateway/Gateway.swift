@@ -69,24 +69,23 @@ public struct Gateway: Sendable {
 
     public func respond(to request: GatewayRequest) async -> GatewayResponse {
         let requestID = RequestID.make()
-        var logger = self.logger
-        logger[metadataKey: LogKey.requestID] = "\(requestID)"
+        var log = RequestLog(requestID: requestID)
         guard let root = DialectRoot.matching(path: request.head.path) else {
             let error = DialectRoot.unmatched(method: request.head.method)
-            return finish(.failure(error), dialect: .openAI, requestID: requestID, logger: logger)
+            return finish(.failure(error), dialect: .openAI, requestID: requestID, log: log)
         }
         var dialect = root.errorDialect
         var context = BackendContext(requestID: requestID.description)
         do throws(GatewayError) {
             let client = try authenticate(request.head.headers)
-            logger[metadataKey: LogKey.client] = "\(client.name)"
+            log.client = client.name
             let inbound = try root.parse(
                 method: request.head.method,
                 path: request.head.path,
                 query: request.head.query
             )
             dialect = inbound.dialect
-            logger[metadataKey: LogKey.operation] = "\(inbound.operation.name)"
+            log.operation = inbound.operation.name
             context.forwardedHeaders = HeaderAllowlist.towardUpstream(
                 request.head.headers,
                 for: Self.allowlistKind(inbound.operation)
@@ -94,7 +93,7 @@ public struct Gateway: Sendable {
             guard let route = routes[client.name] else {
                 throw GatewayError(.forbidden, "This key may not use any backend.")
             }
-            logger[metadataKey: LogKey.backend] = "\(route.backendName)"
+            log.backend = route.backendName
             let rendered = try await perform(
                 inbound.operation,
                 on: route,
@@ -102,9 +101,9 @@ public struct Gateway: Sendable {
                 request: request,
                 context: &context
             )
-            return finish(.success(rendered), dialect: dialect, requestID: requestID, context: context, logger: logger)
+            return finish(.success(rendered), dialect: dialect, requestID: requestID, context: context, log: log)
         } catch {
-            return finish(.failure(error), dialect: dialect, requestID: requestID, context: context, logger: logger)
+            return finish(.failure(error), dialect: dialect, requestID: requestID, context: context, log: log)
         }
     }
 
@@ -125,7 +124,8 @@ public struct Gateway: Sendable {
 
     /// Answers an error raised before any dialect is known (a request filegate could not parse): OpenAI's shape.
     public func render(_ error: GatewayError) -> GatewayResponse {
-        finish(.failure(error), dialect: .openAI, requestID: .make(), logger: logger)
+        let requestID = RequestID.make()
+        return finish(.failure(error), dialect: .openAI, requestID: requestID, log: RequestLog(requestID: requestID))
     }
 
     private func authenticate(_ headers: HTTPHeaders) throws(GatewayError) -> ClientConfig {
@@ -176,30 +176,55 @@ public struct Gateway: Sendable {
         dialect: Dialect,
         requestID: RequestID,
         context: BackendContext? = nil,
-        logger: Logger
+        log: RequestLog
     ) -> GatewayResponse {
         var response: GatewayResponse
-        var logger = logger
-        if let upstreamRequestID = context?.upstreamRequestID {
-            logger[metadataKey: LogKey.upstreamRequestID] = "\(upstreamRequestID)"
-        }
         switch result {
         case .success(let answer):
             response = answer
-            logger.info("request done", metadata: [LogKey.status: "\(response.status)"])
+            logger.info(
+                "request done",
+                metadata: log.metadata(status: answer.status, upstreamRequestID: context?.upstreamRequestID)
+            )
         case .failure(let error):
             response = GatewayResponse(dialect.renderError(error))
             let level: Logger.Level = error.status >= 500 ? .error : .info
-            var metadata: Logger.Metadata = [
-                LogKey.status: "\(error.status)", LogKey.errorCode: "\(error.code.rawValue)",
-            ]
-            if let underlying = error.underlying { metadata[LogKey.underlying] = "\(underlying)" }
-            logger.log(level: level, "request failed: \(error.message)", metadata: metadata)
+            logger.log(
+                level: level,
+                "request failed: \(error.message)",
+                metadata: log.metadata(
+                    status: error.status,
+                    upstreamRequestID: context?.upstreamRequestID,
+                    error: error
+                )
+            )
         }
         for (name, value) in context?.answerHeaders ?? [] { response.headers.add(name: name, value: value) }
         let shownID = context?.upstreamRequestID ?? requestID.description
         response.headers.replaceOrAdd(name: dialect.profile.requestIDHeader, value: shownID)
         return response
+    }
+}
+
+/// What the one log line of a request says besides its message, gathered as the request goes and turned into
+/// metadata once: setting the logger's metadata at each stage copied its dictionary four times per request.
+private struct RequestLog {
+    var requestID: RequestID
+    var client: String?
+    var operation: String?
+    var backend: String?
+
+    func metadata(status: Int, upstreamRequestID: String?, error: GatewayError? = nil) -> Logger.Metadata {
+        var metadata: Logger.Metadata = [LogKey.requestID: "\(requestID)", LogKey.status: "\(status)"]
+        if let error {
+            metadata[LogKey.errorCode] = "\(error.code.rawValue)"
+            if let underlying = error.underlying { metadata[LogKey.underlying] = "\(underlying)" }
+        }
+        if let client { metadata[LogKey.client] = "\(client)" }
+        if let operation { metadata[LogKey.operation] = "\(operation)" }
+        if let backend { metadata[LogKey.backend] = "\(backend)" }
+        if let upstreamRequestID { metadata[LogKey.upstreamRequestID] = "\(upstreamRequestID)" }
+        return metadata
     }
 }
 

@@ -63,6 +63,11 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         fields.first { ASCII.equalsIgnoringCase($0.name, name) }?.value
     }
 
+    /// Whether two field names are the same name (ASCII case-insensitive), without allocating.
+    public static func namesEqual(_ lhs: String, _ rhs: String) -> Bool {
+        ASCII.equalsIgnoringCase(lhs, rhs)
+    }
+
     public func contains(name: String) -> Bool {
         fields.contains { ASCII.equalsIgnoringCase($0.name, name) }
     }

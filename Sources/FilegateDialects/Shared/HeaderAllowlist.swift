@@ -103,13 +103,12 @@ public enum HeaderAllowlist {
         let named = connectionTokens(headers)
         var passed: [(String, String)] = []
         for (name, value) in headers {
-            let lowered = lowercased(name)
-            guard !named.contains(lowered), isSafeValue(value) else { continue }
-            if let entry = allowed.first(where: { lowercased($0.name) == lowered }) {
+            guard isSafeValue(value), named.isEmpty || !named.contains(lowercased(name)) else { continue }
+            if let entry = allowed.first(where: { HTTPHeaders.namesEqual($0.name, name) }) {
                 if case .single = entry.occurrence, headers[name].count != 1 { continue }
                 passed.append((entry.name, value))
-            } else if ratelimit, lowered.hasPrefix("x-ratelimit-") {
-                passed.append((lowered, value))
+            } else if ratelimit, name.utf8.count > 12, lowercased(name).hasPrefix("x-ratelimit-") {
+                passed.append((lowercased(name), value))
             }
         }
         return passed
