@@ -29,7 +29,7 @@ let package = Package(
             name: "filegate",
             dependencies: [
                 "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects", "FilegateCore",
-                "CFilegateMalloc",
+                "CFilegateSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -102,8 +102,8 @@ let package = Package(
         ),
         .target(name: "CFilegateCurl", dependencies: ["CCurl"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        /// glibc malloc tuning for the executable (<malloc.h> is not in Swift's Glibc module).
-        .target(name: "CFilegateMalloc"),
+        /// glibc calls for the executable that Swift's Glibc module lacks (malloc tuning, the CPU affinity mask).
+        .target(name: "CFilegateSystem"),
 
         .testTarget(name: "FilegateCoreTests", dependencies: ["FilegateCore"], swiftSettings: swiftSettings),
         .testTarget(

@@ -1,12 +1,16 @@
-#ifndef C_FILEGATE_MALLOC_H
-#define C_FILEGATE_MALLOC_H
+#ifndef C_FILEGATE_SYSTEM_H
+#define C_FILEGATE_SYSTEM_H
 
-/// glibc's malloc tuning, which Swift's Glibc module does not export (<malloc.h>).
+/// glibc calls the executable needs that Swift's Glibc module does not export (<malloc.h>, GNU <sched.h>).
+
 /// Limits the number of malloc arenas; returns mallopt's result (1 on success).
 int fg_malloc_limit_arenas(int count);
 
 /// Serves allocations below `mmapThreshold` bytes from the heap instead of mmap, and gives freed heap memory back
 /// to the kernel only once more than `trimThreshold` bytes are free at its top; 1 on success.
 int fg_malloc_keep_buffers(int mmapThreshold, int trimThreshold);
+
+/// The number of CPUs in this process's affinity mask, or 0 when it cannot be read.
+int fg_affinity_cpu_count(void);
 
 #endif
