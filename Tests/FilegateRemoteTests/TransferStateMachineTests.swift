@@ -64,6 +64,21 @@ import Testing
         #expect(machine.consumerRequestedNext() == .wait)
     }
 
+    @Test func admissionIsDecidedBeforeTheBytesAreCopied() {
+        var machine = Self.machine()
+        _ = machine.receivedHead(Self.head)
+        #expect(machine.refusal(ofReceived: 48) == nil)
+        _ = machine.receivedBody(Self.bytes(48))
+        // 48 + 32 passes the high watermark of 64: curl is paused and nothing is queued.
+        #expect(machine.refusal(ofReceived: 32) == .pause)
+        #expect(machine.receivePaused)
+        #expect(machine.downloadedBytesBuffered == 48)
+        #expect(machine.consumerRequestedNext() == .deliver(Self.bytes(48), resumeReceive: true))
+        #expect(machine.refusal(ofReceived: 32) == nil)
+        _ = machine.cancelled(.transferCancelled)
+        #expect(machine.refusal(ofReceived: 1) == .abort)
+    }
+
     @Test func anEmptyQueueTakesAChunkLargerThanTheBound() {
         var machine = Self.machine()
         _ = machine.receivedHead(Self.head)

@@ -122,10 +122,14 @@ final class AttachedTransfer {
 
     // MARK: - Callbacks
 
-    /// A batch is admitted whole when it starts, so bytes added to it are never refused.
+    /// A batch is admitted whole when it starts and never grows past what was admitted, so the download queue
+    /// stays within its high watermark and bytes added to a batch are never refused.
     fileprivate func receivedBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if receivedBatch.readableBytes > 0, receivedBatch.readableBytes + bytes.count > Self.receiveBatchBytes {
+            flushReceivedBatch()
+        }
         if receivedBatch.readableBytes == 0 {
-            switch transfer.admitReceived(count: Self.receiveBatchBytes) {
+            switch transfer.admitReceived(count: max(bytes.count, Self.receiveBatchBytes)) {
             case .accepted:
                 receivedBatch = ByteBuffer(bytes: bytes)
                 reactor.batchStarted(self)
@@ -140,9 +144,6 @@ final class AttachedTransfer {
         // The first callback's bytes are copied exactly (most JSON answers fit); a second one means a large body.
         receivedBatch.reserveCapacity(minimumWritableBytes: Self.receiveBatchBytes - receivedBatch.readableBytes)
         receivedBatch.writeBytes(bytes)
-        if receivedBatch.readableBytes >= Self.receiveBatchBytes {
-            flushReceivedBatch()
-        }
         return bytes.count
     }
 
