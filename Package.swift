@@ -33,8 +33,7 @@ let package = Package(
         .executableTarget(
             name: "filegate",
             dependencies: [
-                "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects",
-                "FilegateCore",
+                "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects", "FilegateCore",
                 "CFilegateMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
