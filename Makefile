@@ -5,6 +5,8 @@
 #   make bench  uploads and downloads 1 GiB through the local backend, then filegate against nginx as a reverse
 #               proxy in front of one nginx upstream (bench/results/)
 #   make bench-proxy  only the second: filegate against nginx (bench/results/proxy.txt)
+#   make fuzz   libFuzzer + AddressSanitizer on the parsers (Fuzz/), FUZZ_SECONDS (default 60) per target or
+#               FUZZ_RUNS executions, summary in bench/results/fuzz.txt; not part of `make test`
 #
 # `deps` expects a Debian 12 machine and root (sudo is used when not root); the Swift toolchain itself
 # must already be on PATH.
@@ -37,7 +39,7 @@ PYTEST_FLAGS := -p no:cacheprovider
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy clean-venvs
+.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy fuzz clean-venvs
 
 ## deps: install the Debian packages that are missing (apt-get update once, only if something is missing).
 # `python3 -m venv` works only with ensurepip, which Debian ships in python3-venv: that is what the probe checks.
@@ -115,3 +117,8 @@ bench: deps
 ## upstream (installs nginx-light and wrk when missing), figures in bench/results/proxy.txt.
 bench-proxy: deps
 	bash bench/proxy.sh
+
+## fuzz: the separate fuzz package (Fuzz/) built with -sanitize=fuzzer,address, each target (FUZZ_TARGETS, default
+## all) run for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions; fails on any crash, written to Fuzz/Crashes/.
+fuzz:
+	bash Fuzz/run.sh

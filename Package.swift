@@ -14,7 +14,12 @@ let package = Package(
     name: "filegate",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "filegate", targets: ["filegate"])
+        .executable(name: "filegate", targets: ["filegate"]),
+        // The pure modules and the fuzz harness, for the separate fuzz package in Fuzz/ (built only by `make fuzz`).
+        .library(name: "FilegateCore", targets: ["FilegateCore"]),
+        .library(name: "FilegateWire", targets: ["FilegateWire"]),
+        .library(name: "FilegateDialects", targets: ["FilegateDialects"]),
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -100,6 +105,15 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        /// What each fuzz target does with its bytes and the invariants it checks; shared by the fuzz executable
+        /// (Fuzz/) and the tests that replay the corpora, so neither keeps its own copy. Pure modules only.
+        .target(
+            name: "FuzzHarness",
+            dependencies: [
+                "FilegateDialects", "FilegateWire", "FilegateCore", .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CFilegateCurl", dependencies: ["CCurl"]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         /// glibc calls for the executable that Swift's Glibc module lacks (malloc tuning, the CPU affinity mask).
@@ -108,13 +122,21 @@ let package = Package(
         .testTarget(name: "FilegateCoreTests", dependencies: ["FilegateCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FilegateWireTests",
-            dependencies: ["FilegateWire", "FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "FilegateWire", "FilegateCore", "FuzzHarness",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FilegateDialectsTests",
-            dependencies: ["FilegateDialects", "FilegateWire", "FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "FilegateDialects", "FilegateWire", "FilegateCore", "FuzzHarness",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

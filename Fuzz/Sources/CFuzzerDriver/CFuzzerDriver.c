@@ -1,0 +1,2 @@
+// Only a header: LLVMFuzzerRunDriver is defined by libFuzzer, linked in by -sanitize=fuzzer.
+#include "CFuzzerDriver.h"
