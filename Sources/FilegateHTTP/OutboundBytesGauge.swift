@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 
 /// Records the most bytes a connection held for its client at once (written, not yet taken by the socket) and
-/// logs it when the connection closes, as `filegate.peak_outbound_bytes`.
+/// logs it when the connection closes, as `filegate.peak_outbound_bytes` beside the client's `filegate.peer`.
 ///
 /// What a client that stops reading costs is bounded by the channel's write-buffer watermarks (the connection's task
 /// suspends its writes above the high mark): this makes that bound observable, for the tests and for operators.
@@ -27,7 +27,11 @@ final class OutboundBytesGauge: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        logger.info("connection closed", metadata: [LogKey.peakOutboundBytes: "\(peak)"])
+        var metadata: Logger.Metadata = [LogKey.peakOutboundBytes: "\(peak)"]
+        if let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
+            metadata[LogKey.peer] = "\(ip):\(port)"
+        }
+        logger.info("connection closed", metadata: metadata)
         context.fireChannelInactive()
     }
 }
