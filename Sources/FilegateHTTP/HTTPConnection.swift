@@ -31,10 +31,7 @@ struct HTTPConnection {
                             try await refuse(error, outbound: outbound)
                             return
                         } catch let expired as ConnectionTimer.Expired {
-                            logger.info("refused a request head that did not come in time")
-                            let seconds = expired.after.components.seconds
-                            let error = GatewayError(.requestTimeout, "The request head took over \(seconds) seconds.")
-                            try await write(gateway.render(error), keepAlive: false, outbound: outbound)
+                            try await refuse(expired, outbound: outbound)
                             return
                         }
                         guard let head, drain.headArrived() else { return }
@@ -142,6 +139,17 @@ struct HTTPConnection {
     /// Writes `buffer`, timed as a wait for the client while the channel is too full to take it.
     private func send(_ buffer: ByteBuffer, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
         try await timer.waitingToSend { try await outbound.write(buffer) }
+    }
+
+    /// Answers a head that did not arrive within the header timeout with 408 (in the OpenAI shape), then closes.
+    private func refuse(
+        _ expired: ConnectionTimer.Expired,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        logger.info("refused a request head that did not arrive in time")
+        let seconds = expired.after.components.seconds
+        let error = GatewayError(.requestTimeout, "The request head did not arrive within \(seconds) seconds.")
+        try await write(gateway.render(error), keepAlive: false, outbound: outbound)
     }
 
     /// Answers a request filegate could not parse (in the OpenAI shape: the path is unknown), then closes.
