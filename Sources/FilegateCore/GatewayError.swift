@@ -12,6 +12,8 @@ public struct GatewayError: Error, Hashable, Sendable, CustomStringConvertible {
         case forbidden
         case notFound
         case methodNotAllowed
+        /// The client took too long over a request head or body (issue 5 point 3).
+        case requestTimeout
         case payloadTooLarge
         case uriTooLong
         case headerFieldsTooLarge
@@ -32,6 +34,7 @@ public struct GatewayError: Error, Hashable, Sendable, CustomStringConvertible {
             case .forbidden: 403
             case .notFound: 404
             case .methodNotAllowed: 405
+            case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .uriTooLong: 414
             case .headerFieldsTooLarge: 431

@@ -12,6 +12,12 @@ public enum LogKey {
     public static let fileID = "filegate.file_id"
     public static let error = "filegate.error"
     public static let count = "filegate.count"
+    /// The most bytes a connection held for its client at once (written, not yet taken by the socket).
+    public static let peakOutboundBytes = "filegate.peak_outbound_bytes"
+    /// A client connection's address and port, as `host:port`.
+    public static let peer = "filegate.peer"
+    /// Which wait for a client ran out (`head`, `body`, `send`, `idle`).
+    public static let timeout = "filegate.timeout"
     public static let directory = "filegate.local.directory"
     public static let temporaryFiles = "filegate.local.temporary_files"
     public static let orphans = "filegate.local.orphans"

@@ -6,20 +6,22 @@ import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
 
-/// One client connection: read a head, let the gateway answer, write the answer, repeat while the connection lives.
+/// One client connection: read a head, let the gateway answer, write the answer, repeat while the connection lives;
+/// then close it lingering (`LingeringCloseHandler`), so an early answer (DESIGN.md "Expect: 100-continue inbound")
+/// reaches a client still sending its body.
+///
+/// Every wait for the client is timed by `timer`: the head and the idle time between requests through the stream,
+/// body reads in `RequestBodyStream`, writes here.
 struct HTTPConnection {
-    /// After an early answer, at most this much of an unread body is read and dropped before closing, so the client
-    /// sees the answer rather than a reset (DESIGN.md "Expect: 100-continue inbound").
-    static let lingeringBytes = 4 * 1024 * 1024
-
     let gateway: Gateway
+    let timer: ConnectionTimer
     let logger: Logger
 
     func run(_ channel: NIOAsyncChannel<RequestEvent, ByteBuffer>) async {
         let drain = ConnectionDrain()
         do {
             try await channel.executeThenClose { inbound, outbound in
-                let stream = RequestBodyStream(inbound.makeAsyncIterator())
+                let stream = RequestBodyStream(inbound.makeAsyncIterator(), timer: timer)
                 try await withGracefulShutdownHandler {
                     while drain.awaitingHead() {
                         let head: RequestHead?
@@ -27,6 +29,9 @@ struct HTTPConnection {
                             head = try await stream.nextHead()
                         } catch let error as WireError {
                             try await refuse(error, outbound: outbound)
+                            return
+                        } catch let expired as ConnectionTimer.Expired {
+                            try await refuse(expired, outbound: outbound)
                             return
                         }
                         guard let head, drain.headArrived() else { return }
@@ -44,6 +49,7 @@ struct HTTPConnection {
                         channel.channel.close(promise: nil)
                     }
                 }
+                try? await channel.channel.triggerUserOutboundEvent(LingeringCloseHandler.Begin()).get()
             }
         } catch {
             logger.debug("connection closed: \(error)")
@@ -57,22 +63,17 @@ struct HTTPConnection {
         drain: ConnectionDrain,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     ) async throws -> Bool {
-        let continueSent = ContinueFlag()
         let request = GatewayRequest(head: head, body: stream.body(for: head)) {
-            continueSent.set()
             var buffer = ByteBuffer()
             ResponseHead(status: 100, headers: HTTPHeaders()).write(into: &buffer)
-            try await outbound.write(buffer)
+            try await send(buffer, outbound: outbound)
         }
         let response = await gateway.respond(to: request)
         if head.framing == .none || head.framing == .length(0) {
-            _ = await stream.discardBody(upTo: 0)
+            await stream.skipEmptyBody()
         }
         let keepAlive = head.keepAlive && stream.bodyEnded && !drain.isDraining
         try await write(response, keepAlive: keepAlive, outbound: outbound)
-        if !stream.bodyEnded && (!head.expectsContinue || continueSent.isSet) {
-            _ = await stream.discardBody(upTo: Self.lingeringBytes)
-        }
         return keepAlive
     }
 
@@ -89,12 +90,12 @@ struct HTTPConnection {
         case .empty:
             if response.status != 204 { headers.replaceOrAdd(name: "Content-Length", value: "0") }
             ResponseHead(status: response.status, headers: headers).write(into: &buffer)
-            try await outbound.write(buffer)
+            try await send(buffer, outbound: outbound)
         case .buffer(var body):
             headers.replaceOrAdd(name: "Content-Length", value: "\(body.readableBytes)")
             ResponseHead(status: response.status, headers: headers).write(into: &buffer)
             buffer.writeBuffer(&body)
-            try await outbound.write(buffer)
+            try await send(buffer, outbound: outbound)
         case .stream(let body):
             try await writeStream(body, status: response.status, headers: headers, outbound: outbound)
         }
@@ -112,27 +113,43 @@ struct HTTPConnection {
         case .known(let length):
             headers.replaceOrAdd(name: "Content-Length", value: "\(length)")
             ResponseHead(status: status, headers: headers).write(into: &buffer)
-            try await outbound.write(buffer)
+            try await send(buffer, outbound: outbound)
             var sent: Int64 = 0
             for try await chunk in body {
                 sent += Int64(chunk.readableBytes)
                 guard sent <= length else { throw CutBody(expected: length, sent: sent) }
-                try await outbound.write(chunk)
+                try await send(chunk, outbound: outbound)
             }
             guard sent == length else { throw CutBody(expected: length, sent: sent) }
         case .unknown:
             headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
             ResponseHead(status: status, headers: headers).write(into: &buffer)
-            try await outbound.write(buffer)
+            try await send(buffer, outbound: outbound)
             for try await chunk in body where chunk.readableBytes > 0 {
                 var framed = ByteBuffer()
                 ChunkedEncoding.writeChunk(chunk, into: &framed)
-                try await outbound.write(framed)
+                try await send(framed, outbound: outbound)
             }
             var last = ByteBuffer()
             ChunkedEncoding.writeLastChunk(into: &last)
-            try await outbound.write(last)
+            try await send(last, outbound: outbound)
         }
+    }
+
+    /// Writes `buffer`, timed as a wait for the client while the channel is too full to take it.
+    private func send(_ buffer: ByteBuffer, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        try await timer.waitingToSend { try await outbound.write(buffer) }
+    }
+
+    /// Answers a head that did not arrive within the header timeout with 408 (in the OpenAI shape), then closes.
+    private func refuse(
+        _ expired: ConnectionTimer.Expired,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        logger.info("refused a request head that did not arrive in time")
+        let seconds = expired.after.components.seconds
+        let error = GatewayError(.requestTimeout, "The request head did not arrive within \(seconds) seconds.")
+        try await write(gateway.render(error), keepAlive: false, outbound: outbound)
     }
 
     /// Answers a request filegate could not parse (in the OpenAI shape: the path is unknown), then closes.
@@ -187,10 +204,4 @@ private final class ConnectionDrain: Sendable {
             return state.awaitingHead
         }
     }
-}
-
-/// Whether `100 Continue` went out; set from the gateway's task, read by the connection's, never at once.
-private final class ContinueFlag: @unchecked Sendable {
-    private(set) var isSet = false
-    func set() { isSet = true }
 }

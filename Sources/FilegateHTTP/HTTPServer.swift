@@ -15,10 +15,22 @@ public struct HTTPServer: Service {
         highWatermark: 8
     )
 
+    /// What filegate buffers for one client before its writes wait (NIO's default is 32/64 KiB).
+    ///
+    /// A download's bytes come in batches of up to 256 KiB (the remote backend gathers curl's 16 KiB callbacks,
+    /// issue 3's notes): the low mark is one batch, so a writer resumes when a whole batch fits, and the high mark
+    /// four, so a reading client is never starved between batches. A client that stops reading holds at most the
+    /// high mark plus the one batch being written, about 1.25 MiB, until `send_timeout_seconds` cuts it.
+    static let writeBufferWatermarks = ChannelOptions.Types.WriteBufferWaterMark(
+        low: 256 * 1024,
+        high: 1024 * 1024
+    )
+
     private let host: String
     private let port: Int
     private let group: MultiThreadedEventLoopGroup
     private let requestLimits: RequestLimits
+    private let connectionTimeouts: ConnectionTimeouts
     private let logger: Logger
     private let makeGateway: @Sendable (_ boundURL: String) async throws -> Gateway
 
@@ -28,6 +40,7 @@ public struct HTTPServer: Service {
         port: Int,
         group: MultiThreadedEventLoopGroup,
         requestLimits: RequestLimits = RequestLimits(),
+        connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
         logger: Logger,
         makeGateway: @escaping @Sendable (_ boundURL: String) async throws -> Gateway
     ) {
@@ -35,37 +48,47 @@ public struct HTTPServer: Service {
         self.port = port
         self.group = group
         self.requestLimits = requestLimits
+        self.connectionTimeouts = connectionTimeouts
         self.logger = logger
         self.makeGateway = makeGateway
     }
 
     public func run() async throws {
         let limits = requestLimits
+        let timeouts = connectionTimeouts
+        let logger = self.logger
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWatermarks)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(RequestDecoder(limits: limits)))
-                    return try NIOAsyncChannel<RequestEvent, ByteBuffer>(
+                    let timer = ConnectionTimer(channel: channel, timeouts: timeouts, logger: logger)
+                    try channel.pipeline.syncOperations.addHandlers(
+                        LingeringCloseHandler(timeouts: timeouts),
+                        OutboundBytesGauge(logger: logger),
+                        ByteToMessageHandler(RequestDecoder(limits: limits, timer: timer))
+                    )
+                    let async = try NIOAsyncChannel<RequestEvent, ByteBuffer>(
                         wrappingChannelSynchronously: channel,
                         configuration: .init(backPressureStrategy: Self.inboundWatermarks)
                     )
+                    return AcceptedConnection(channel: async, timer: timer)
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
         let boundURL = "http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(boundPort)"
         let gateway = try await makeGateway(boundURL)
         logger.info("listening on \(boundURL)", metadata: [LogKey.listenAddress: "\(boundURL)"])
-        let logger = self.logger
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await connection in connections {
-                        let executor = EventLoopTaskExecutor(connection.channel.eventLoop)
+                        let executor = EventLoopTaskExecutor(connection.channel.channel.eventLoop)
                         group.addTask(executorPreference: executor) {
-                            await HTTPConnection(gateway: gateway, logger: logger).run(connection)
+                            await HTTPConnection(gateway: gateway, timer: connection.timer, logger: logger)
+                                .run(connection.channel)
                         }
                     }
                 }
@@ -75,4 +98,10 @@ public struct HTTPServer: Service {
         }
         logger.info("stopped listening")
     }
+}
+
+/// An accepted connection as the listener hands it to its task: the channel and the timer its parser reports to.
+struct AcceptedConnection: Sendable {
+    var channel: NIOAsyncChannel<RequestEvent, ByteBuffer>
+    var timer: ConnectionTimer
 }

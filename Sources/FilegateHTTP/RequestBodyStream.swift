@@ -8,19 +8,28 @@ import NIOCore
 /// only after the gateway has answered, so exactly one task uses it at any moment.
 final class RequestBodyStream: @unchecked Sendable {
     private var events: NIOAsyncChannelInboundStream<RequestEvent>.AsyncIterator
+    private let timer: ConnectionTimer
     /// Whether the current request's `.end` has been read.
     private(set) var bodyEnded = true
+    /// Whether the current body's read failed because no byte came within the body timeout.
+    private(set) var bodyTimedOut = false
 
-    init(_ events: NIOAsyncChannelInboundStream<RequestEvent>.AsyncIterator) {
+    init(_ events: NIOAsyncChannelInboundStream<RequestEvent>.AsyncIterator, timer: ConnectionTimer) {
         self.events = events
+        self.timer = timer
     }
 
-    /// The next request head, or `nil` when the client closed the connection between requests.
+    /// The next request head, or `nil` when the client closed the connection between requests; throws `WireError`
+    /// for a refused head and `ConnectionTimer.Expired` for one that did not come in time.
     func nextHead() async throws -> RequestHead? {
         precondition(bodyEnded, "a request head is read only after the previous body ended")
-        switch try await events.next() {
+        timer.awaitingHead()
+        let event = try await events.next()
+        timer.headReceived()
+        switch event {
         case .head(let head):
             bodyEnded = false
+            bodyTimedOut = false
             return head
         case .none:
             return nil
@@ -40,24 +49,25 @@ final class RequestBodyStream: @unchecked Sendable {
         return Body(length: length, Chunks(stream: self))
     }
 
-    /// Reads and drops what is left of the current body, up to `limit` bytes; true when the body ended within it.
-    func discardBody(upTo limit: Int) async -> Bool {
-        var discarded = 0
-        while !bodyEnded {
-            guard let chunk = try? await nextBodyChunk() else { return bodyEnded }
-            discarded += chunk.readableBytes
-            if discarded > limit { return false }
-        }
-        return true
+    /// Reads the `.end` of a body the gateway had no reason to pull (it declared no bytes), so the connection can
+    /// carry the next request.
+    func skipEmptyBody() async {
+        while !bodyEnded, (try? await nextBodyChunk()) != nil {}
     }
 
     fileprivate func nextBodyChunk() async throws -> ByteBuffer? {
         guard !bodyEnded else { return nil }
         let event: RequestEvent?
         do {
-            event = try await events.next()
+            event = try await timer.waitingForBody { try await events.next() }
         } catch let error as WireError {
             throw error.gatewayError ?? GatewayError.invalidRequest(error.reason)
+        } catch let expired as ConnectionTimer.Expired {
+            bodyTimedOut = true
+            throw GatewayError(
+                .requestTimeout,
+                "No byte of the request body came for \(expired.after.components.seconds) seconds."
+            )
         }
         switch event {
         case .body(let chunk):

@@ -99,6 +99,7 @@ struct Serve: AsyncParsableCommand {
             port: settings.listen.port,
             group: group,
             requestLimits: settings.requestLimits,
+            connectionTimeouts: settings.connectionTimeouts,
             logger: logger
         ) { boundURL in
             Gateway(

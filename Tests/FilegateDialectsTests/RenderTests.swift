@@ -174,6 +174,7 @@ struct RenderTests {
         (.forbidden, "invalid_request_error", nil, "forbidden"),
         (.notFound, "invalid_request_error", nil, "notFound"),
         (.methodNotAllowed, "invalid_request_error", nil, "invalidPayload"),
+        (.requestTimeout, "invalid_request_error", nil, "invalidPayload"),
         (.payloadTooLarge, "invalid_request_error", nil, "invalidPayload"),
         (.uriTooLong, "invalid_request_error", nil, "invalidPayload"),
         (.headerFieldsTooLarge, "invalid_request_error", nil, "invalidPayload"),

@@ -105,6 +105,17 @@ struct ConfigTests {
             config.requestLimits
                 == RequestLimits(maxRequestLineBytes: 8192, maxHeaderBytes: 32768, maxHeaderCount: 100)
         )
+        #expect(
+            config.connectionTimeouts
+                == ConnectionTimeouts(
+                    header: .seconds(10),
+                    body: .seconds(20),
+                    keepAlive: .seconds(15),
+                    send: .seconds(60),
+                    lingeringClose: .seconds(5),
+                    lingeringCloseBytes: 4_194_304
+                )
+        )
         #expect(config.stateDirectory == "/etc/filegate")
         #expect(config.givenPublicBaseURL == nil)
         #expect(config.publicBaseURL == "http://127.0.0.1:8080")
@@ -123,6 +134,27 @@ struct ConfigTests {
         #expect(
             config.requestLimits
                 == RequestLimits(maxRequestLineBytes: 1024, maxHeaderBytes: 4096, maxHeaderCount: 20)
+        )
+    }
+
+    @Test func readsTheConnectionTimeouts() throws {
+        let config = try Self.parse(
+            Self.document(
+                top: #""listen": "127.0.0.1:0", "client_header_timeout_seconds": 1, "#
+                    + #""client_body_timeout_seconds": 2, "keepalive_timeout_seconds": 3, "send_timeout_seconds": 4, "#
+                    + #""lingering_close_seconds": 86400, "lingering_close_bytes": 1024"#
+            )
+        )
+        #expect(
+            config.connectionTimeouts
+                == ConnectionTimeouts(
+                    header: .seconds(1),
+                    body: .seconds(2),
+                    keepAlive: .seconds(3),
+                    send: .seconds(4),
+                    lingeringClose: .seconds(86400),
+                    lingeringCloseBytes: 1024
+                )
         )
     }
 
@@ -350,6 +382,22 @@ struct ConfigTests {
             [
                 "max_request_line_bytes: must be at least 1", "max_header_bytes: expected an integer, got a string",
                 "max_header_count: must be at least 1",
+            ]
+        ),
+        BadConfig(
+            "connection timeouts that are not whole seconds in 1...86400, a lingering byte count under 1",
+            document(
+                top: #""listen": "127.0.0.1:1", "client_header_timeout_seconds": 0, "#
+                    + #""client_body_timeout_seconds": 1.5, "keepalive_timeout_seconds": 86401, "#
+                    + #""send_timeout_seconds": "60", "lingering_close_seconds": -5, "lingering_close_bytes": 0"#
+            ),
+            [
+                "client_header_timeout_seconds: must be at least 1",
+                "client_body_timeout_seconds: expected an integer, got a number",
+                "keepalive_timeout_seconds: must be at most 86400 (a day)",
+                "send_timeout_seconds: expected an integer, got a string",
+                "lingering_close_seconds: must be at least 1",
+                "lingering_close_bytes: must be at least 1",
             ]
         ),
         BadConfig(

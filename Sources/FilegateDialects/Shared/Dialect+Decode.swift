@@ -62,6 +62,7 @@ extension Dialect {
         case 403: .forbidden
         case 404: .notFound
         case 405: .methodNotAllowed
+        case 408: .requestTimeout
         case 413: .payloadTooLarge
         case 414: .uriTooLong
         case 429: .tooManyRequests

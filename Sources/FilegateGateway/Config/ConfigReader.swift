@@ -25,7 +25,9 @@ struct ConfigReader {
 
     private static let topKeys: Set<String> = [
         "listen", "public_base_url", "max_upload_bytes", "state_directory", "backends", "clients",
-        "max_request_line_bytes", "max_header_bytes", "max_header_count",
+        "max_request_line_bytes", "max_header_bytes", "max_header_count", "client_header_timeout_seconds",
+        "client_body_timeout_seconds", "keepalive_timeout_seconds", "send_timeout_seconds", "lingering_close_seconds",
+        "lingering_close_bytes",
     ]
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
@@ -57,6 +59,7 @@ struct ConfigReader {
             if given > 0 { maxUploadBytes = given } else { problem("max_upload_bytes", "must be greater than 0") }
         }
         let requestLimits = self.requestLimits(top)
+        let connectionTimeouts = self.connectionTimeouts(top)
         var stateDirectory: String? = directory
         if let value = top["state_directory"] {
             stateDirectory = resolvedPath(string(value, at: "state_directory"), at: "state_directory")
@@ -80,6 +83,7 @@ struct ConfigReader {
             givenPublicBaseURL: publicBaseURL,
             maxUploadBytes: maxUploadBytes,
             requestLimits: requestLimits,
+            connectionTimeouts: connectionTimeouts,
             stateDirectory: stateDirectory,
             backends: backends.compactMap { $0 },
             clients: clients.compactMap { $0 },
@@ -104,6 +108,32 @@ struct ConfigReader {
         }
         return limits
     }
+
+    /// The listener's timeouts and lingering close (issue 5 points 3 and 4), each defaulting to
+    /// `ConnectionTimeouts`' own default: seconds in 1...86400 (a day, far past any sane wait, keeps deadlines from
+    /// overflowing) and a positive byte count.
+    private mutating func connectionTimeouts(_ top: [String: JSONValue]) -> ConnectionTimeouts {
+        var timeouts = ConnectionTimeouts()
+        let durations: [(String, WritableKeyPath<ConnectionTimeouts, Duration>)] = [
+            ("client_header_timeout_seconds", \.header), ("client_body_timeout_seconds", \.body),
+            ("keepalive_timeout_seconds", \.keepAlive), ("send_timeout_seconds", \.send),
+            ("lingering_close_seconds", \.lingeringClose),
+        ]
+        for (key, field) in durations {
+            guard let seconds = positive(top[key], at: key) else { continue }
+            if seconds <= Self.maxTimeoutSeconds {
+                timeouts[keyPath: field] = .seconds(seconds)
+            } else {
+                problem(key, "must be at most \(Self.maxTimeoutSeconds) (a day)")
+            }
+        }
+        if let bytes = positive(top["lingering_close_bytes"], at: "lingering_close_bytes") {
+            timeouts.lingeringCloseBytes = Int(bytes)
+        }
+        return timeouts
+    }
+
+    private static let maxTimeoutSeconds: Int64 = 86_400
 
     private mutating func listenAddress(_ value: JSONValue?) -> ListenAddress? {
         guard let text = string(required(value, at: "listen"), at: "listen") else { return nil }

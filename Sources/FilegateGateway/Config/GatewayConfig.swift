@@ -23,6 +23,9 @@ public struct GatewayConfig: Hashable, Sendable {
     /// The listener's bounds on a request head: `max_request_line_bytes` (414), `max_header_bytes` and
     /// `max_header_count` (431).
     public var requestLimits: RequestLimits
+    /// How long a client connection may keep filegate waiting, and how a closing one is drained: the
+    /// `*_timeout_seconds` keys and `lingering_close_seconds` / `lingering_close_bytes`.
+    public var connectionTimeouts: ConnectionTimeouts
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
     public var backends: [BackendConfig]
@@ -35,6 +38,7 @@ public struct GatewayConfig: Hashable, Sendable {
         givenPublicBaseURL: String? = nil,
         maxUploadBytes: Int64 = GatewayConfig.defaultMaxUploadBytes,
         requestLimits: RequestLimits = RequestLimits(),
+        connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
         stateDirectory: String,
         backends: [BackendConfig],
         clients: [ClientConfig],
@@ -44,6 +48,7 @@ public struct GatewayConfig: Hashable, Sendable {
         self.givenPublicBaseURL = givenPublicBaseURL
         self.maxUploadBytes = maxUploadBytes
         self.requestLimits = requestLimits
+        self.connectionTimeouts = connectionTimeouts
         self.stateDirectory = stateDirectory
         self.backends = backends
         self.clients = clients

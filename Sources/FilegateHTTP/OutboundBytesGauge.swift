@@ -1,0 +1,37 @@
+import FilegateCore
+import Logging
+import NIOCore
+
+/// Records the most bytes a connection held for its client at once (written, not yet taken by the socket) and
+/// logs it when the connection closes, as `filegate.peak_outbound_bytes` beside the client's `filegate.peer`.
+///
+/// What a client that stops reading costs is bounded by the channel's write-buffer watermarks (the connection's task
+/// suspends its writes above the high mark): this makes that bound observable, for the tests and for operators.
+/// Sampled after each write, before the flush, when the buffered amount is largest.
+final class OutboundBytesGauge: ChannelDuplexHandler {
+    typealias InboundIn = NIOAny
+    typealias OutboundIn = NIOAny
+
+    private let logger: Logger
+    private var peak = 0
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        if let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > peak {
+            peak = buffered
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        var metadata: Logger.Metadata = [LogKey.peakOutboundBytes: "\(peak)"]
+        if let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
+            metadata[LogKey.peer] = "\(ip):\(port)"
+        }
+        logger.info("connection closed", metadata: metadata)
+        context.fireChannelInactive()
+    }
+}
