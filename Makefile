@@ -5,6 +5,8 @@
 #   make bench  uploads and downloads 1 GiB through the local backend, then filegate against nginx as a reverse
 #               proxy in front of one nginx upstream (bench/results/)
 #   make bench-proxy  only the second: filegate against nginx (bench/results/proxy.txt)
+#   make load   2,000 keep-alive connections of small calls and streaming transfers for LOAD_MINUTES (default 5;
+#               SOAK_MINUTES=30 for a soak): errors, p99, RSS and descriptors (bench/results/load.txt)
 #
 # `deps` expects a Debian 12 machine and root (sudo is used when not root); the Swift toolchain itself
 # must already be on PATH.
@@ -37,7 +39,7 @@ PYTEST_FLAGS := -p no:cacheprovider
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy clean-venvs
+.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy load clean-venvs
 
 ## deps: install the Debian packages that are missing (apt-get update once, only if something is missing).
 # `python3 -m venv` works only with ensurepip, which Debian ships in python3-venv: that is what the probe checks.
@@ -115,3 +117,8 @@ bench: deps
 ## upstream (installs nginx-light and wrk when missing), figures in bench/results/proxy.txt.
 bench-proxy: deps
 	bash bench/proxy.sh
+
+## load: a benchmark, not a test: release build, filegate on its local backend under 2,000 keep-alive connections
+## mixing small calls and 4 MiB uploads/downloads for LOAD_MINUTES (SOAK_MINUTES wins when set); bench/results/load.txt.
+load: deps
+	LOAD_MINUTES="$(LOAD_MINUTES)" SOAK_MINUTES="$(SOAK_MINUTES)" bash bench/load.sh

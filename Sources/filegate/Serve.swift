@@ -90,6 +90,7 @@ struct Serve: AsyncParsableCommand {
             port: settings.listen.port,
             group: group,
             requestLimits: settings.requestLimits,
+            maxConnections: settings.maxConnections,
             logger: logger
         ) { boundURL in
             Gateway(
@@ -131,7 +132,9 @@ struct Serve: AsyncParsableCommand {
             connectTimeout: .seconds(remote.connectTimeoutSeconds),
             firstByteTimeout: .seconds(remote.firstByteTimeoutSeconds),
             caFile: remote.caFile,
-            maxListEntries: remote.maxListEntries
+            maxListEntries: remote.maxListEntries,
+            maxUpstreamConnections: remote.maxUpstreamConnections,
+            upstreamQueueTimeout: .seconds(remote.upstreamQueueTimeoutSeconds)
         )
     }
 

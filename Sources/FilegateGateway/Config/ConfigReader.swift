@@ -25,17 +25,18 @@ struct ConfigReader {
 
     private static let topKeys: Set<String> = [
         "listen", "public_base_url", "max_upload_bytes", "state_directory", "backends", "clients",
-        "max_request_line_bytes", "max_header_bytes", "max_header_count",
+        "max_request_line_bytes", "max_header_bytes", "max_header_count", "max_connections",
     ]
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
         "project", "purposes", "expires_after_range_seconds", "default_expires_after_seconds",
         "connect_timeout_seconds", "first_byte_timeout_seconds", "ca_file", "max_list_entries", "max_upload_bytes",
+        "max_upstream_connections", "upstream_queue_timeout_seconds",
     ]
     /// Keys every remote kind takes (issue 4's per-backend settings).
     private static let remoteKeys: Set<String> = [
         "endpoint", "api_key_env", "api_key_file", "connect_timeout_seconds", "first_byte_timeout_seconds",
-        "ca_file", "max_list_entries",
+        "ca_file", "max_list_entries", "max_upstream_connections", "upstream_queue_timeout_seconds",
     ]
     private static let clientKeys: Set<String> = ["name", "key_sha256", "backends", "default_backend"]
 
@@ -57,6 +58,7 @@ struct ConfigReader {
             if given > 0 { maxUploadBytes = given } else { problem("max_upload_bytes", "must be greater than 0") }
         }
         let requestLimits = self.requestLimits(top)
+        let maxConnections = positive(top["max_connections"], at: "max_connections")
         var stateDirectory: String? = directory
         if let value = top["state_directory"] {
             stateDirectory = resolvedPath(string(value, at: "state_directory"), at: "state_directory")
@@ -80,6 +82,7 @@ struct ConfigReader {
             givenPublicBaseURL: publicBaseURL,
             maxUploadBytes: maxUploadBytes,
             requestLimits: requestLimits,
+            maxConnections: maxConnections.map { Int($0) } ?? GatewayConfig.defaultMaxConnections,
             stateDirectory: stateDirectory,
             backends: backends.compactMap { $0 },
             clients: clients.compactMap { $0 },
@@ -216,6 +219,11 @@ struct ConfigReader {
         let connectTimeout = positive(fields["connect_timeout_seconds"], at: "\(path).connect_timeout_seconds")
         let firstByteTimeout = positive(fields["first_byte_timeout_seconds"], at: "\(path).first_byte_timeout_seconds")
         let maxListEntries = positive(fields["max_list_entries"], at: "\(path).max_list_entries")
+        let maxUpstream = positive(fields["max_upstream_connections"], at: "\(path).max_upstream_connections")
+        let queueTimeout = positive(
+            fields["upstream_queue_timeout_seconds"],
+            at: "\(path).upstream_queue_timeout_seconds"
+        )
         let dialect: Dialect?
         switch kind {
         case .local, .openai: dialect = .openAI
@@ -235,6 +243,8 @@ struct ConfigReader {
         if let connectTimeout { remoteConfig.connectTimeoutSeconds = connectTimeout }
         if let firstByteTimeout { remoteConfig.firstByteTimeoutSeconds = firstByteTimeout }
         if let maxListEntries { remoteConfig.maxListEntries = Int(maxListEntries) }
+        if let maxUpstream { remoteConfig.maxUpstreamConnections = Int(maxUpstream) }
+        if let queueTimeout { remoteConfig.upstreamQueueTimeoutSeconds = queueTimeout }
         return .remote(remoteConfig)
     }
 

@@ -14,6 +14,7 @@ import Foundation
 /// a `ConfigError` listing every problem, so an operator fixes the file in one pass.
 public struct GatewayConfig: Hashable, Sendable {
     public static let defaultMaxUploadBytes: Int64 = 536_870_912
+    public static let defaultMaxConnections = 4096
 
     public var listen: ListenAddress
     /// `public_base_url` as the config gives it (no trailing `/`); `nil` when it is left to the listen address.
@@ -23,6 +24,8 @@ public struct GatewayConfig: Hashable, Sendable {
     /// The listener's bounds on a request head: `max_request_line_bytes` (414), `max_header_bytes` and
     /// `max_header_count` (431).
     public var requestLimits: RequestLimits
+    /// Client connections served at once (`max_connections`); past it a new one is answered 503 and closed.
+    public var maxConnections: Int
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
     public var backends: [BackendConfig]
@@ -35,6 +38,7 @@ public struct GatewayConfig: Hashable, Sendable {
         givenPublicBaseURL: String? = nil,
         maxUploadBytes: Int64 = GatewayConfig.defaultMaxUploadBytes,
         requestLimits: RequestLimits = RequestLimits(),
+        maxConnections: Int = GatewayConfig.defaultMaxConnections,
         stateDirectory: String,
         backends: [BackendConfig],
         clients: [ClientConfig],
@@ -44,6 +48,7 @@ public struct GatewayConfig: Hashable, Sendable {
         self.givenPublicBaseURL = givenPublicBaseURL
         self.maxUploadBytes = maxUploadBytes
         self.requestLimits = requestLimits
+        self.maxConnections = maxConnections
         self.stateDirectory = stateDirectory
         self.backends = backends
         self.clients = clients
