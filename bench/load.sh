@@ -81,7 +81,8 @@ rss = r["rss_kib"]
 print(f"RSS:            start {rss['start'] // 1024} MiB, peak {rss['peak'] // 1024} MiB, end {rss['end'] // 1024} MiB "
       f"({rss['start']} / {rss['peak']} / {rss['end']} KiB, VmRSS sampled once a second)")
 fds = r["fds"]
-print(f"descriptors:    start {fds['start']}, peak {fds['peak']}, end {fds['end']}")
+print(f"descriptors:    start {fds['start']}, peak {fds['peak']}, end {fds['end']}"
+      + (f"; changed by kind: {r['fds_changed']}" if r["fds_changed"] else ""))
 PY
 
 {
@@ -91,6 +92,7 @@ PY
     echo "machine:     $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); shared with other work, nothing pinned: latencies include it"
     echo "binary:      swift build -c release --scratch-path .build-release -> $BIN, local backend under $WORK/load.*/data"
     echo "load:        $CONNECTIONS keep-alive connections (bench/load_client.py, 2 processes, asyncio, raw sockets),"
+    echo "             after 21 files made and a warm-up (50 connections x 20 calls; start figures after it),"
     echo "             opened over 10 s, then $MINUTES min; each waits 0.5-1.5 s between calls; 96% small calls"
     echo "             (retrieve, list limit=10, and the delete after each upload), 2% uploads and 2% downloads of 4 MiB"
     echo "filegate:    $LIMIT_LINE"

@@ -45,6 +45,24 @@ def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def fd_kinds(pid: int) -> dict[str, int]:
+    """Open descriptors by what they point at (`socket`, `anon_inode:[eventfd]`, a file path with digits dropped)."""
+    kinds: dict[str, int] = {}
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{name}")
+        except OSError:
+            continue
+        kind = "socket" if target.startswith("socket:") else target.rsplit("/", 1)[-1].rstrip("0123456789")
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def fd_difference(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    return {kind: after.get(kind, 0) - before.get(kind, 0) for kind in sorted(set(before) | set(after))
+            if after.get(kind, 0) != before.get(kind, 0)}
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection: send a request, read its whole answer."""
 
@@ -202,12 +220,27 @@ def worker_main(arguments: argparse.Namespace, small_ids: list[str], big_id: str
 
 
 async def prepare(arguments: argparse.Namespace) -> tuple[list[str], str]:
+    """The files the load reads, then a short concurrent warm-up, so that what filegate opens lazily and keeps (its
+    SQLite readers) is open before the start figures are taken."""
     parsed = urllib.parse.urlsplit(arguments.base)
     connection = Connection(parsed.hostname, parsed.port, arguments.key)
     await connection.open()
     small_ids = [await create(connection, 4096) for _ in range(20)]
     big_id = await create(connection, arguments.stream_mib * 1024 * 1024)
     connection.close()
+
+    async def warm(index: int) -> None:
+        warm_connection = Connection(parsed.hostname, parsed.port, arguments.key)
+        await warm_connection.open()
+        for call in range(20):
+            target = f"/v1/files/{small_ids[(index + call) % len(small_ids)]}" if call % 2 else "/v1/files?limit=10"
+            status, _, body = await warm_connection.call("GET", target)
+            if status != 200:
+                raise LoadError(f"warm-up answered {status}: {body[:200]!r}")
+        warm_connection.close()
+
+    await asyncio.gather(*(warm(index) for index in range(50)))
+    await asyncio.sleep(2)
     return small_ids, big_id
 
 
@@ -237,6 +270,7 @@ def main() -> None:
 
     small_ids, big_id = asyncio.run(prepare(arguments))
     start = {"rss_kib": rss_kib(arguments.pid), "fds": open_fds(arguments.pid)}
+    start_kinds = fd_kinds(arguments.pid)
     peak_rss = start["rss_kib"]
     peak_fds = start["fds"]
     deadline_wall = time.time() + arguments.ramp_seconds + arguments.seconds
@@ -263,6 +297,7 @@ def main() -> None:
     while open_fds(arguments.pid) != start["fds"] and time.monotonic() < settle_deadline:
         time.sleep(0.2)
     end = {"rss_kib": rss_kib(arguments.pid), "fds": open_fds(arguments.pid)}
+    end_kinds = fd_kinds(arguments.pid)
 
     latencies = [value for result in results for value in result["latencies"]]
     calls = {kind: sum(result["calls"][kind] for result in results) for kind in results[0]["calls"]}
@@ -279,6 +314,7 @@ def main() -> None:
         "small_max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
         "rss_kib": {"start": start["rss_kib"], "peak": peak_rss, "end": end["rss_kib"]},
         "fds": {"start": start["fds"], "peak": peak_fds, "end": end["fds"]},
+        "fds_changed": fd_difference(start_kinds, end_kinds),
     }))
 
 
