@@ -7,6 +7,8 @@
 #   make bench-proxy  only the second: filegate against nginx (bench/results/proxy.txt)
 #   make fuzz   libFuzzer + AddressSanitizer on the parsers (Fuzz/), FUZZ_SECONDS (default 60) per target or
 #               FUZZ_RUNS executions, summary in bench/results/fuzz.txt; not part of `make test`
+#   make load   2,000 keep-alive connections of small calls and streaming transfers for LOAD_MINUTES (default 5;
+#               SOAK_MINUTES=30 for a soak): errors, p99, RSS and descriptors (bench/results/load.txt)
 #
 # `deps` expects a Debian 12 machine and root (sudo is used when not root); the Swift toolchain itself
 # must already be on PATH.
@@ -39,7 +41,7 @@ PYTEST_FLAGS := -p no:cacheprovider
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy fuzz clean-venvs
+.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy fuzz load clean-venvs
 
 ## deps: install the Debian packages that are missing (apt-get update once, only if something is missing).
 # `python3 -m venv` works only with ensurepip, which Debian ships in python3-venv: that is what the probe checks.
@@ -122,3 +124,8 @@ bench-proxy: deps
 ## all) run for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions; fails on any crash, written to Fuzz/Crashes/.
 fuzz:
 	bash Fuzz/run.sh
+
+## load: a benchmark, not a test: release build, filegate on its local backend under 2,000 keep-alive connections
+## mixing small calls and 4 MiB uploads/downloads for LOAD_MINUTES (SOAK_MINUTES wins when set); bench/results/load.txt.
+load: deps
+	LOAD_MINUTES="$(LOAD_MINUTES)" SOAK_MINUTES="$(SOAK_MINUTES)" bash bench/load.sh

@@ -2,12 +2,21 @@ import FilegateCore
 public import FilegateGateway
 public import FilegateWire
 public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 public import NIOPosix
 public import ServiceLifecycle
 
 /// The listener: binds one port, runs a task per connection, stops accepting on graceful shutdown.
+///
+/// Past `maxConnections` a new connection is not served but answered 503 by an `OverloadRefusalHandler`.
 public struct HTTPServer: Service {
+    /// A connection as accepted: served by a task, or left to the handler refusing it.
+    private enum Accepted: Sendable {
+        case served(AcceptedConnection)
+        case refused
+    }
+
     /// Per-connection inbound buffering in parser events (each at most one socket read): the socket is not read
     /// while this many wait for the gateway.
     static let inboundWatermarks = NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark(
@@ -31,6 +40,7 @@ public struct HTTPServer: Service {
     private let group: MultiThreadedEventLoopGroup
     private let requestLimits: RequestLimits
     private let connectionTimeouts: ConnectionTimeouts
+    private let maxConnections: Int
     private let logger: Logger
     private let makeGateway: @Sendable (_ boundURL: String) async throws -> Gateway
 
@@ -41,6 +51,7 @@ public struct HTTPServer: Service {
         group: MultiThreadedEventLoopGroup,
         requestLimits: RequestLimits = RequestLimits(),
         connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
+        maxConnections: Int = 4096,
         logger: Logger,
         makeGateway: @escaping @Sendable (_ boundURL: String) async throws -> Gateway
     ) {
@@ -49,14 +60,22 @@ public struct HTTPServer: Service {
         self.group = group
         self.requestLimits = requestLimits
         self.connectionTimeouts = connectionTimeouts
+        self.maxConnections = maxConnections
         self.logger = logger
         self.makeGateway = makeGateway
     }
 
     public func run() async throws {
+        OpenFilesLimit.raise(maxConnections: maxConnections, logger: logger)
         let limits = requestLimits
         let timeouts = connectionTimeouts
         let logger = self.logger
+        let connectionLimit = ConnectionLimit(maxConnections: maxConnections)
+        // Set once the gateway exists; a connection refused before that is closed without an answer.
+        let refusalGateway = NIOLockedValueBox<Gateway?>(nil)
+        let refusal: @Sendable () -> ByteBuffer? = {
+            refusalGateway.withLockedValue { $0 }.map(Self.overloadAnswer)
+        }
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -64,31 +83,45 @@ public struct HTTPServer: Service {
             .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWatermarks)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let timer = ConnectionTimer(channel: channel, timeouts: timeouts, logger: logger)
-                    try channel.pipeline.syncOperations.addHandlers(
-                        LingeringCloseHandler(timeouts: timeouts),
-                        OutboundBytesGauge(logger: logger),
-                        ByteToMessageHandler(RequestDecoder(limits: limits, timer: timer))
-                    )
-                    let async = try NIOAsyncChannel<RequestEvent, ByteBuffer>(
-                        wrappingChannelSynchronously: channel,
-                        configuration: .init(backPressureStrategy: Self.inboundWatermarks)
-                    )
-                    return AcceptedConnection(channel: async, timer: timer)
+                    switch connectionLimit.admit() {
+                    case .serve:
+                        let timer = ConnectionTimer(channel: channel, timeouts: timeouts, logger: logger)
+                        try channel.pipeline.syncOperations.addHandlers(
+                            LingeringCloseHandler(timeouts: timeouts),
+                            OutboundBytesGauge(logger: logger),
+                            ByteToMessageHandler(RequestDecoder(limits: limits, timer: timer))
+                        )
+                        let async = try NIOAsyncChannel<RequestEvent, ByteBuffer>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(backPressureStrategy: Self.inboundWatermarks)
+                        )
+                        return Accepted.served(AcceptedConnection(channel: async, timer: timer))
+                    case .refuse:
+                        channel.closeFuture.whenComplete { _ in connectionLimit.refusalEnded() }
+                        try channel.pipeline.syncOperations.addHandler(
+                            OverloadRefusalHandler(limits: limits, answer: refusal)
+                        )
+                        return Accepted.refused
+                    case .close:
+                        try channel.pipeline.syncOperations.addHandler(CloseWhenActiveHandler())
+                        return Accepted.refused
+                    }
                 }
             }
         let boundPort = server.channel.localAddress?.port ?? port
         let boundURL = "http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(boundPort)"
         let gateway = try await makeGateway(boundURL)
+        refusalGateway.withLockedValue { $0 = gateway }
         logger.info("listening on \(boundURL)", metadata: [LogKey.listenAddress: "\(boundURL)"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
-                    for try await connection in connections {
+                    for try await case .served(let connection) in connections {
                         let executor = EventLoopTaskExecutor(connection.channel.channel.eventLoop)
                         group.addTask(executorPreference: executor) {
                             await HTTPConnection(gateway: gateway, timer: connection.timer, logger: logger)
                                 .run(connection.channel)
+                            connectionLimit.connectionEnded()
                         }
                     }
                 }
@@ -97,6 +130,22 @@ public struct HTTPServer: Service {
             server.channel.close(promise: nil)
         }
         logger.info("stopped listening")
+    }
+
+    /// The answer to a connection past `max_connections`: 503, `Retry-After: 1`, in the OpenAI shape (no request
+    /// was read far enough to know its dialect), closing the connection.
+    static func overloadAnswer(_ gateway: Gateway) -> ByteBuffer {
+        var response = gateway.render(
+            GatewayError(.unavailable, "The server is busy; please retry shortly.", retryAfterSeconds: 1)
+        )
+        response.headers.replaceOrAdd(name: "Connection", value: "close")
+        var buffer = ByteBuffer()
+        var body = ByteBuffer()
+        if case .buffer(let content) = response.content { body = content }
+        response.headers.replaceOrAdd(name: "Content-Length", value: "\(body.readableBytes)")
+        ResponseHead(status: response.status, headers: response.headers).write(into: &buffer)
+        buffer.writeBuffer(&body)
+        return buffer
     }
 }
 

@@ -100,6 +100,7 @@ struct Serve: AsyncParsableCommand {
             group: group,
             requestLimits: settings.requestLimits,
             connectionTimeouts: settings.connectionTimeouts,
+            maxConnections: settings.maxConnections,
             logger: logger
         ) { boundURL in
             Gateway(
@@ -141,7 +142,9 @@ struct Serve: AsyncParsableCommand {
             connectTimeout: .seconds(remote.connectTimeoutSeconds),
             firstByteTimeout: .seconds(remote.firstByteTimeoutSeconds),
             caFile: remote.caFile,
-            maxListEntries: remote.maxListEntries
+            maxListEntries: remote.maxListEntries,
+            maxUpstreamConnections: remote.maxUpstreamConnections,
+            upstreamQueueTimeout: .seconds(remote.upstreamQueueTimeoutSeconds)
         )
     }
 

@@ -116,6 +116,7 @@ struct ConfigTests {
                     lingeringCloseBytes: 4_194_304
                 )
         )
+        #expect(config.maxConnections == 4096)
         #expect(config.stateDirectory == "/etc/filegate")
         #expect(config.givenPublicBaseURL == nil)
         #expect(config.publicBaseURL == "http://127.0.0.1:8080")
@@ -179,7 +180,28 @@ struct ConfigTests {
         #expect(remote.firstByteTimeoutSeconds == 30)
         #expect(remote.caFile == "/etc/filegate/ca.pem")
         #expect(remote.maxListEntries == 50)
+        #expect(remote.maxUpstreamConnections == 256)
+        #expect(remote.upstreamQueueTimeoutSeconds == 10)
         #expect(config.backends.map(\.maxUploadBytes) == [500, 1000])
+    }
+
+    @Test func readsTheConnectionLimits() throws {
+        let config = try Self.parse(
+            Self.document(
+                top: #""listen": "127.0.0.1:0", "max_connections": 4"#,
+                backends: #"{"name": "oai", "kind": "openai", "endpoint": "https://127.0.0.1:9443", "#
+                    + #""api_key_env": "AZURE_EAST_KEY", "max_upstream_connections": 1, "#
+                    + #""upstream_queue_timeout_seconds": 2}"#,
+                clients: #"{"name": "demo", "key_sha256": "\#(Self.demoHash)", "backends": ["oai"]}"#
+            )
+        )
+        #expect(config.maxConnections == 4)
+        guard case .remote(let remote) = config.backends[0].location else {
+            Issue.record("expected a remote backend, got \(config.backends[0].location)")
+            return
+        }
+        #expect(remote.maxUpstreamConnections == 1)
+        #expect(remote.upstreamQueueTimeoutSeconds == 2)
     }
 
     @Test func normalisesURLsHashesAndPaths() throws {
@@ -398,6 +420,31 @@ struct ConfigTests {
                 "send_timeout_seconds: expected an integer, got a string",
                 "lingering_close_seconds: must be at least 1",
                 "lingering_close_bytes: must be at least 1",
+            ]
+        ),
+        BadConfig(
+            "connection limits that are not positive integers",
+            document(
+                top: #""listen": "127.0.0.1:1", "max_connections": 0"#,
+                backends: #"{"name": "oai", "kind": "openai", "endpoint": "http://127.0.0.1:9", "#
+                    + #""api_key_env": "AZURE_EAST_KEY", "max_upstream_connections": -2, "#
+                    + #""upstream_queue_timeout_seconds": "10s"}"#,
+                clients: #"{"name": "demo", "key_sha256": "\#(demoHash)", "backends": ["oai"]}"#
+            ),
+            [
+                "max_connections: must be at least 1", "backends[0].max_upstream_connections: must be at least 1",
+                "backends[0].upstream_queue_timeout_seconds: expected an integer, got a string",
+            ]
+        ),
+        BadConfig(
+            "upstream limits on a local backend",
+            document(
+                backends: #"{"name": "local", "kind": "local", "directory": "d", "max_upstream_connections": 8, "#
+                    + #""upstream_queue_timeout_seconds": 1}"#
+            ),
+            [
+                "backends[0].max_upstream_connections: not used by kind local",
+                "backends[0].upstream_queue_timeout_seconds: not used by kind local",
             ]
         ),
         BadConfig(

@@ -62,6 +62,10 @@ public struct RemoteBackendConfig: Hashable, Sendable {
     public var firstByteTimeoutSeconds: Int64 = 120
     /// A backend list longer than this is an error, not unbounded work (DESIGN.md "Paging a backend without paging").
     public var maxListEntries = 100_000
+    /// Transfers to this backend at once (`max_upstream_connections`); more wait in filegate's own queue.
+    public var maxUpstreamConnections = 256
+    /// How long a request waits in that queue before a 503 (`upstream_queue_timeout_seconds`).
+    public var upstreamQueueTimeoutSeconds: Int64 = 10
 
     public init(
         dialect: Dialect,

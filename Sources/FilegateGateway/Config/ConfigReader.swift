@@ -27,17 +27,18 @@ struct ConfigReader {
         "listen", "public_base_url", "max_upload_bytes", "state_directory", "backends", "clients",
         "max_request_line_bytes", "max_header_bytes", "max_header_count", "client_header_timeout_seconds",
         "client_body_timeout_seconds", "keepalive_timeout_seconds", "send_timeout_seconds", "lingering_close_seconds",
-        "lingering_close_bytes",
+        "lingering_close_bytes", "max_connections",
     ]
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
         "project", "purposes", "expires_after_range_seconds", "default_expires_after_seconds",
         "connect_timeout_seconds", "first_byte_timeout_seconds", "ca_file", "max_list_entries", "max_upload_bytes",
+        "max_upstream_connections", "upstream_queue_timeout_seconds",
     ]
     /// Keys every remote kind takes (issue 4's per-backend settings).
     private static let remoteKeys: Set<String> = [
         "endpoint", "api_key_env", "api_key_file", "connect_timeout_seconds", "first_byte_timeout_seconds",
-        "ca_file", "max_list_entries",
+        "ca_file", "max_list_entries", "max_upstream_connections", "upstream_queue_timeout_seconds",
     ]
     private static let clientKeys: Set<String> = ["name", "key_sha256", "backends", "default_backend"]
 
@@ -60,6 +61,7 @@ struct ConfigReader {
         }
         let requestLimits = self.requestLimits(top)
         let connectionTimeouts = self.connectionTimeouts(top)
+        let maxConnections = positive(top["max_connections"], at: "max_connections")
         var stateDirectory: String? = directory
         if let value = top["state_directory"] {
             stateDirectory = resolvedPath(string(value, at: "state_directory"), at: "state_directory")
@@ -84,6 +86,7 @@ struct ConfigReader {
             maxUploadBytes: maxUploadBytes,
             requestLimits: requestLimits,
             connectionTimeouts: connectionTimeouts,
+            maxConnections: maxConnections.map { Int($0) } ?? GatewayConfig.defaultMaxConnections,
             stateDirectory: stateDirectory,
             backends: backends.compactMap { $0 },
             clients: clients.compactMap { $0 },
@@ -246,6 +249,11 @@ struct ConfigReader {
         let connectTimeout = positive(fields["connect_timeout_seconds"], at: "\(path).connect_timeout_seconds")
         let firstByteTimeout = positive(fields["first_byte_timeout_seconds"], at: "\(path).first_byte_timeout_seconds")
         let maxListEntries = positive(fields["max_list_entries"], at: "\(path).max_list_entries")
+        let maxUpstream = positive(fields["max_upstream_connections"], at: "\(path).max_upstream_connections")
+        let queueTimeout = positive(
+            fields["upstream_queue_timeout_seconds"],
+            at: "\(path).upstream_queue_timeout_seconds"
+        )
         let dialect: Dialect?
         switch kind {
         case .local, .openai: dialect = .openAI
@@ -265,6 +273,8 @@ struct ConfigReader {
         if let connectTimeout { remoteConfig.connectTimeoutSeconds = connectTimeout }
         if let firstByteTimeout { remoteConfig.firstByteTimeoutSeconds = firstByteTimeout }
         if let maxListEntries { remoteConfig.maxListEntries = Int(maxListEntries) }
+        if let maxUpstream { remoteConfig.maxUpstreamConnections = Int(maxUpstream) }
+        if let queueTimeout { remoteConfig.upstreamQueueTimeoutSeconds = queueTimeout }
         return .remote(remoteConfig)
     }
 

@@ -14,6 +14,7 @@ import Foundation
 /// a `ConfigError` listing every problem, so an operator fixes the file in one pass.
 public struct GatewayConfig: Hashable, Sendable {
     public static let defaultMaxUploadBytes: Int64 = 536_870_912
+    public static let defaultMaxConnections = 4096
 
     public var listen: ListenAddress
     /// `public_base_url` as the config gives it (no trailing `/`); `nil` when it is left to the listen address.
@@ -26,6 +27,8 @@ public struct GatewayConfig: Hashable, Sendable {
     /// How long a client connection may keep filegate waiting, and how a closing one is drained: the
     /// `*_timeout_seconds` keys and `lingering_close_seconds` / `lingering_close_bytes`.
     public var connectionTimeouts: ConnectionTimeouts
+    /// Client connections served at once (`max_connections`); past it a new one is answered 503 and closed.
+    public var maxConnections: Int
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
     public var backends: [BackendConfig]
@@ -39,6 +42,7 @@ public struct GatewayConfig: Hashable, Sendable {
         maxUploadBytes: Int64 = GatewayConfig.defaultMaxUploadBytes,
         requestLimits: RequestLimits = RequestLimits(),
         connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
+        maxConnections: Int = GatewayConfig.defaultMaxConnections,
         stateDirectory: String,
         backends: [BackendConfig],
         clients: [ClientConfig],
@@ -49,6 +53,7 @@ public struct GatewayConfig: Hashable, Sendable {
         self.maxUploadBytes = maxUploadBytes
         self.requestLimits = requestLimits
         self.connectionTimeouts = connectionTimeouts
+        self.maxConnections = maxConnections
         self.stateDirectory = stateDirectory
         self.backends = backends
         self.clients = clients

@@ -25,6 +25,10 @@ public struct RemoteBackend: Backend {
         public var firstByteTimeout: Duration
         public var caFile: String?
         public var maxListEntries: Int
+        /// At most this many transfers to this backend at once (`max_upstream_connections`); others queue.
+        public var maxUpstreamConnections: Int
+        /// How long a request waits in that queue before it is answered 503 (`upstream_queue_timeout_seconds`).
+        public var upstreamQueueTimeout: Duration
 
         public init(
             name: String,
@@ -38,7 +42,9 @@ public struct RemoteBackend: Backend {
             connectTimeout: Duration = .seconds(10),
             firstByteTimeout: Duration = .seconds(120),
             caFile: String? = nil,
-            maxListEntries: Int = 100_000
+            maxListEntries: Int = 100_000,
+            maxUpstreamConnections: Int = 256,
+            upstreamQueueTimeout: Duration = .seconds(10)
         ) {
             self.name = name
             self.dialect = dialect
@@ -52,6 +58,8 @@ public struct RemoteBackend: Backend {
             self.firstByteTimeout = firstByteTimeout
             self.caFile = caFile
             self.maxListEntries = maxListEntries
+            self.maxUpstreamConnections = maxUpstreamConnections
+            self.upstreamQueueTimeout = upstreamQueueTimeout
         }
     }
 
@@ -60,10 +68,16 @@ public struct RemoteBackend: Backend {
 
     private let configuration: Configuration
     private let curl: CurlLoop
+    /// This backend's upstream connection limit, shared by every copy of the backend.
+    let slots: UpstreamSlots
 
     public init(configuration: Configuration, curl: CurlLoop) {
         self.configuration = configuration
         self.curl = curl
+        self.slots = UpstreamSlots(
+            limit: configuration.maxUpstreamConnections,
+            queueTimeout: configuration.upstreamQueueTimeout
+        )
     }
 
     public func createFile(
@@ -223,17 +237,26 @@ public struct RemoteBackend: Backend {
         var headers = credentialHeaders()
         headers += context.forwardedHeaders.map { ($0.name, $0.value) }
         headers += extraHeaders
-        let response = try await curl.perform(
-            UpstreamRequest(
-                method: head.method,
-                url: configuration.endpoint + head.target,
-                headers: headers,
-                body: body,
-                connectTimeout: configuration.connectTimeout,
-                firstByteTimeout: configuration.firstByteTimeout,
-                caFile: configuration.caFile
+        // The slot is held until the answer's body ends or is dropped (issue 5 point 7).
+        let slot = try await slots.acquire()
+        var response: UpstreamResponse
+        do throws(GatewayError) {
+            response = try await curl.perform(
+                UpstreamRequest(
+                    method: head.method,
+                    url: configuration.endpoint + head.target,
+                    headers: headers,
+                    body: body,
+                    connectTimeout: configuration.connectTimeout,
+                    firstByteTimeout: configuration.firstByteTimeout,
+                    caFile: configuration.caFile
+                )
             )
-        )
+        } catch {
+            slot.release()
+            throw error
+        }
+        response.body = slot.holding(response.body)
         context.upstreamRequestID = HeaderAllowlist.upstreamRequestID(response.headers)
         if (300..<400).contains(response.status) {
             throw GatewayError(

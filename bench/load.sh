@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# make load: a benchmark, not a test (issue 5, "How it is shown"). One release filegate on its local backend under
+# 2,000 concurrent keep-alive connections mixing small calls (retrieve, list) and streaming transfers (uploads and
+# downloads of a few MiB) for LOAD_MINUTES minutes (default 5; SOAK_MINUTES=30 for a soak, which wins when set).
+#
+# The client is bench/load_client.py (asyncio on raw sockets, split over two processes). Results go to
+# bench/results/load.txt: errors (must be 0), p50/p99 of the small calls, filegate's RSS at start, peak and end,
+# and its open descriptors at start and end (must be equal). Exits 1 when there were errors or the descriptors
+# differ. Nothing is pinned: on a shared machine the latencies include whatever else runs.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+MINUTES="${SOAK_MINUTES:-${LOAD_MINUTES:-5}}"
+CONNECTIONS="${LOAD_CONNECTIONS:-2000}"
+KEY="fg-load-0123456789abcdef"
+WORK=bench/work
+RESULTS=bench/results/load.txt
+BIN=.build-release/release/filegate
+
+echo "load: release build (.build-release)"
+swift build -c release --scratch-path .build-release
+
+mkdir -p "$WORK" bench/results
+RUN_DIR="$(mktemp -d "$PWD/$WORK/load.XXXXXX")"
+
+FILEGATE_PID=""
+cleanup() {
+    if [[ -n "$FILEGATE_PID" ]] && kill -0 "$FILEGATE_PID" 2>/dev/null; then
+        kill -TERM "$FILEGATE_PID"
+        wait "$FILEGATE_PID" || true
+    fi
+    rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
+
+KEY_SHA256="$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)"
+cat > "$RUN_DIR/config.json" <<JSON
+{
+  "listen": "127.0.0.1:0",
+  "max_upload_bytes": 67108864,
+  "backends": [{"name": "local", "kind": "local", "directory": "data"}],
+  "clients": [{"name": "load", "key_sha256": "$KEY_SHA256", "backends": ["local"], "default_backend": "local"}]
+}
+JSON
+
+env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
+    "$BIN" serve --config "$RUN_DIR/config.json" > "$RUN_DIR/filegate.log" 2>&1 &
+FILEGATE_PID=$!
+
+BASE=""
+for _ in $(seq 200); do
+    if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$RUN_DIR/filegate.log")"; then
+        BASE="http://${line#listening on http://}"
+        break
+    fi
+    kill -0 "$FILEGATE_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ -z "$BASE" ]]; then
+    echo "load: filegate did not start; its log:" >&2
+    cat "$RUN_DIR/filegate.log" >&2
+    exit 1
+fi
+echo "load: filegate (pid $FILEGATE_PID) on $BASE; $CONNECTIONS connections for $MINUTES min"
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+SECONDS_TOTAL=$((MINUTES * 60))
+REPORT="$(python3 bench/load_client.py --base "$BASE" --key "$KEY" --pid "$FILEGATE_PID" \
+    --connections "$CONNECTIONS" --seconds "$SECONDS_TOTAL")"
+LIMIT_LINE="$(grep -m1 -o 'open-files limit[^"]*' "$RUN_DIR/filegate.log" || echo 'open-files limit left as it was')"
+
+python3 - "$REPORT" <<'PY' > "$RUN_DIR/summary.txt"
+import json, sys
+r = json.loads(sys.argv[1])
+c = r["calls"]
+print(f"calls:          {sum(c.values())} ({', '.join(f'{k} {v}' for k, v in c.items())})")
+print(f"errors:         {r['errors']}" + (f"  e.g. {r['error_samples']}" if r["errors"] else ""))
+print(f"small calls:    {r['small_calls']}: p50 {r['small_p50_ms']} ms, p99 {r['small_p99_ms']} ms, "
+      f"max {r['small_max_ms']} ms")
+rss = r["rss_kib"]
+print(f"RSS:            start {rss['start'] // 1024} MiB, peak {rss['peak'] // 1024} MiB, end {rss['end'] // 1024} MiB "
+      f"({rss['start']} / {rss['peak']} / {rss['end']} KiB, VmRSS sampled once a second)")
+fds = r["fds"]
+print(f"descriptors:    start {fds['start']}, peak {fds['peak']}, end {fds['end']}"
+      + (f"; changed by kind: {r['fds_changed']}" if r["fds_changed"] else ""))
+PY
+
+{
+    echo "filegate load bench (make load)"
+    echo "date:        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "machine:     $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); shared with other work, nothing pinned: latencies include it"
+    echo "binary:      swift build -c release --scratch-path .build-release -> $BIN, local backend under $WORK/load.*/data"
+    echo "load:        $CONNECTIONS keep-alive connections (bench/load_client.py, 2 processes, asyncio, raw sockets),"
+    echo "             after 21 files made and a warm-up (50 connections x 20 calls; start figures after it),"
+    echo "             opened over 10 s, then $MINUTES min; each waits 0.5-1.5 s between calls; 96% small calls"
+    echo "             (retrieve, list limit=10, and the delete after each upload), 2% uploads and 2% downloads of 4 MiB"
+    echo "filegate:    $LIMIT_LINE"
+    echo
+    cat "$RUN_DIR/summary.txt"
+} | tee "$RESULTS"
+
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); sys.exit(0 if r["errors"] == 0 and r["fds"]["start"] == r["fds"]["end"] else 1)' "$REPORT"
