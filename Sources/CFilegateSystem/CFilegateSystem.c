@@ -11,6 +11,10 @@ int fg_malloc_keep_buffers(int mmapThreshold, int trimThreshold) {
     return mallopt(M_MMAP_THRESHOLD, mmapThreshold) && mallopt(M_TRIM_THRESHOLD, trimThreshold);
 }
 
+int fg_malloc_trim(void) {
+    return malloc_trim(0);
+}
+
 int fg_affinity_cpu_count(void) {
     cpu_set_t mask;
     if (sched_getaffinity(0, sizeof(mask), &mask) != 0) {

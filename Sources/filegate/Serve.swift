@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
     ) async throws {
         let curl = CurlLoop(logger: logger)
         var backends: [String: any Backend] = [:]
-        var services: [any Service] = [curl]
+        var services: [any Service] = [curl, HeapTrimmer()]
         for backend in settings.backends {
             switch backend.location {
             case .local(let directory):

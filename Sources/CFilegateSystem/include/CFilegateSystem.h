@@ -10,6 +10,9 @@ int fg_malloc_limit_arenas(int count);
 /// to the kernel only once more than `trimThreshold` bytes are free at its top; 1 on success.
 int fg_malloc_keep_buffers(int mmapThreshold, int trimThreshold);
 
+/// Returns the free pages of every malloc arena to the kernel (`malloc_trim(0)`); 1 when some memory was released.
+int fg_malloc_trim(void);
+
 /// The number of CPUs in this process's affinity mask, or 0 when it cannot be read.
 int fg_affinity_cpu_count(void);
 
