@@ -37,7 +37,7 @@ KEY_SHA256="$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)"
 cat > "$RUN_DIR/config.json" <<JSON
 {
   "listen": "127.0.0.1:0",
-  "max_upload_bytes": 67108864,
+  "max_upload_bytes": 1610612736,
   "backends": [{"name": "local", "kind": "local", "directory": "data"}],
   "clients": [{"name": "load", "key_sha256": "$KEY_SHA256", "backends": ["local"], "default_backend": "local"}]
 }
@@ -71,9 +71,11 @@ REPORT="$(python3 bench/load_client.py --base "$BASE" --key "$KEY" --pid "$FILEG
 SETTLE_SECONDS=25
 sleep "$SETTLE_SECONDS"
 SETTLED_KIB="$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$FILEGATE_PID/status")"
+# The edge figures (bench/edge_load.py): a normal client's latency under slowloris, RSS under a stalled reader.
+EDGE_REPORT="$(python3 bench/edge_load.py --base "$BASE" --key "$KEY" --pid "$FILEGATE_PID")"
 LIMIT_LINE="$(grep -m1 -o 'open-files limit[^"]*' "$RUN_DIR/filegate.log" || echo 'open-files limit left as it was')"
 
-python3 - "$REPORT" "$SETTLED_KIB" "$SETTLE_SECONDS" <<'PY' > "$RUN_DIR/summary.txt"
+python3 - "$REPORT" "$SETTLED_KIB" "$SETTLE_SECONDS" "$EDGE_REPORT" <<'PY' > "$RUN_DIR/summary.txt"
 import json, sys
 r = json.loads(sys.argv[1])
 c = r["calls"]
@@ -86,6 +88,16 @@ print(f"RSS:            start {rss['start'] // 1024} MiB, peak {rss['peak'] // 1
       f"({rss['start']} / {rss['peak']} / {rss['end']} KiB, VmRSS sampled once a second)")
 settled = int(sys.argv[2])
 print(f"                settled {settled // 1024} MiB ({settled} KiB), {sys.argv[3]} s after the last call")
+edge = json.loads(sys.argv[4])
+slow, stalled = edge["slowloris"], edge["stalled_reader"]
+print(f"slowloris:      {slow['connections']} connections dribbling heads for {slow['seconds']:.0f} s "
+      f"({slow['closed_by_filegate']} closed by filegate); a normal client at 50 calls/s: {slow['normal_calls']} "
+      f"calls, {slow['normal_errors']} errors, p50 {slow['normal_p50_ms']} ms, p99 {slow['normal_p99_ms']} ms "
+      f"(goal < 50 ms), max {slow['normal_max_ms']} ms")
+growth = stalled["growth_kib"]
+print(f"stalled reader: a {stalled['file_mib']} MiB download read no further than its head for 10 s: RSS "
+      f"{stalled['rss_before_kib'] // 1024} -> {stalled['rss_peak_kib'] // 1024} MiB, growth {growth} KiB "
+      f"(goal < 16 MiB)")
 fds = r["fds"]
 print(f"descriptors:    start {fds['start']}, peak {fds['peak']}, end {fds['end']}"
       + (f"; changed by kind: {r['fds_changed']}" if r["fds_changed"] else ""))
@@ -101,6 +113,8 @@ PY
     echo "             after 21 files made and a warm-up (50 connections x 20 calls; start figures after it),"
     echo "             opened over 10 s, then $MINUTES min; each waits 0.5-1.5 s between calls; 96% small calls"
     echo "             (retrieve, list limit=10, and the delete after each upload), 2% uploads and 2% downloads of 4 MiB"
+    echo "edge:        bench/edge_load.py once the load is over: 500 connections dribbling heads for 20 s beside one"
+    echo "             keep-alive client retrieving a file 50 times a second; then a 1 GiB download stalled after its head"
     echo "filegate:    $LIMIT_LINE"
     echo
     cat "$RUN_DIR/summary.txt"
