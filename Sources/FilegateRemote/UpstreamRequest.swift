@@ -18,6 +18,10 @@ public struct UpstreamRequest: Sendable {
     public var firstByteTimeout: Duration
     /// A PEM file of CA certificates that replaces the system's, for an upstream with a private CA.
     public var caFile: String?
+    /// Whether the answer is file content, received through a 512 KiB buffer; a JSON answer keeps curl's 16 KiB
+    /// rather than allocating and freeing 512 KiB per small request (freeing a chunk that large makes glibc
+    /// consolidate its free lists, 2.5% of the curl thread's samples on small GETs).
+    public var receivesContent: Bool
 
     public init(
         method: String,
@@ -26,7 +30,8 @@ public struct UpstreamRequest: Sendable {
         body: Body? = nil,
         connectTimeout: Duration = .seconds(10),
         firstByteTimeout: Duration = .seconds(120),
-        caFile: String? = nil
+        caFile: String? = nil,
+        receivesContent: Bool = false
     ) {
         self.method = method
         self.url = url
@@ -35,6 +40,7 @@ public struct UpstreamRequest: Sendable {
         self.connectTimeout = connectTimeout
         self.firstByteTimeout = firstByteTimeout
         self.caFile = caFile
+        self.receivesContent = receivesContent
     }
 }
 

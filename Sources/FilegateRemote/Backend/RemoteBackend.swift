@@ -234,6 +234,7 @@ public struct RemoteBackend: Backend {
         context: inout BackendContext
     ) async throws(GatewayError) -> UpstreamResponse {
         let head = configuration.dialect.encodeHead(operation)
+        let receivesContent = if case .fileContent = operation { true } else { false }
         var headers = credentialHeaders()
         headers += context.forwardedHeaders.map { ($0.name, $0.value) }
         headers += extraHeaders
@@ -249,7 +250,8 @@ public struct RemoteBackend: Backend {
                     body: body,
                     connectTimeout: configuration.connectTimeout,
                     firstByteTimeout: configuration.firstByteTimeout,
-                    caFile: configuration.caFile
+                    caFile: configuration.caFile,
+                    receivesContent: receivesContent
                 )
             )
         } catch {

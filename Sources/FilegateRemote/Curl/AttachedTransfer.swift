@@ -61,8 +61,12 @@ final class AttachedTransfer {
         if let caFile = request.caFile {
             try easy.set(caFile: caFile)
         }
-        try easy.set(receiveBufferSize: 512 * 1024)
-        try easy.set(uploadBufferSize: 512 * 1024)
+        if request.receivesContent {
+            try easy.set(receiveBufferSize: 512 * 1024)
+        }
+        if request.body != nil {
+            try easy.set(uploadBufferSize: 512 * 1024)
+        }
 
         try easy.set(url: request.url)
         let method = request.method.uppercased()
