@@ -191,11 +191,13 @@ $(nginx_http_common nginx-proxy)
 EOF
 } > "$RUN_DIR/nginx-proxy.conf"
 
+# Both proxies without a line per request: nginx has `access_log off`, filegate `"access_log": false`.
 KEY_SHA256="$(printf '%s' "$CLIENT_KEY" | sha256sum | cut -d' ' -f1)"
 cat > "$RUN_DIR/filegate.json" <<EOF
 {
   "listen": "127.0.0.1:0",
   "max_upload_bytes": $((3 * GIB)),
+  "access_log": false,
   "backends": [
     {"name": "upstream", "kind": "openai", "endpoint": "http://127.0.0.1:$UPSTREAM_PORT",
      "api_key_env": "FILEGATE_BENCH_UPSTREAM_KEY"}

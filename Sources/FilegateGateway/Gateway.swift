@@ -38,11 +38,14 @@ public struct Gateway: Sendable {
         /// The normalised `host:port` of every URL naming filegate (`publicBaseURL` and `otherURLs`): an
         /// absolute-form target naming anything else is refused, since filegate is no forward proxy.
         public var ownAuthorities: Set<String>
+        /// Whether an answered request gets its info line (`access_log`); a failed one is logged either way.
+        public var accessLog: Bool
 
         /// - Parameter otherURLs: further URLs that reach filegate, such as the address it bound.
-        public init(publicBaseURL: String, otherURLs: [String] = []) {
+        public init(publicBaseURL: String, otherURLs: [String] = [], accessLog: Bool = true) {
             self.publicBaseURL = publicBaseURL
             self.ownAuthorities = Set(([publicBaseURL] + otherURLs).compactMap(RequestTarget.authority(ofURL:)))
+            self.accessLog = accessLog
         }
     }
 
@@ -182,10 +185,12 @@ public struct Gateway: Sendable {
         switch result {
         case .success(let answer):
             response = answer
-            logger.info(
-                "request done",
-                metadata: log.metadata(status: answer.status, upstreamRequestID: context?.upstreamRequestID)
-            )
+            if settings.accessLog {
+                logger.info(
+                    "request done",
+                    metadata: log.metadata(status: answer.status, upstreamRequestID: context?.upstreamRequestID)
+                )
+            }
         case .failure(let error):
             response = GatewayResponse(dialect.renderError(error))
             let level: Logger.Level = error.status >= 500 ? .error : .info

@@ -108,7 +108,8 @@ struct Serve: AsyncParsableCommand {
                 routes: routes,
                 settings: Gateway.Settings(
                     publicBaseURL: settings.givenPublicBaseURL ?? boundURL,
-                    otherURLs: [boundURL]
+                    otherURLs: [boundURL],
+                    accessLog: settings.accessLog
                 ),
                 spool: spool,
                 logger: logger

@@ -117,6 +117,7 @@ struct ConfigTests {
                 )
         )
         #expect(config.maxConnections == 4096)
+        #expect(config.accessLog)
         #expect(config.stateDirectory == "/etc/filegate")
         #expect(config.givenPublicBaseURL == nil)
         #expect(config.publicBaseURL == "http://127.0.0.1:8080")
@@ -183,6 +184,11 @@ struct ConfigTests {
         #expect(remote.maxUpstreamConnections == 256)
         #expect(remote.upstreamQueueTimeoutSeconds == 10)
         #expect(config.backends.map(\.maxUploadBytes) == [500, 1000])
+    }
+
+    @Test func readsTheAccessLogSwitch() throws {
+        let config = try Self.parse(Self.document(top: #""listen": "127.0.0.1:0", "access_log": false"#))
+        #expect(!config.accessLog)
     }
 
     @Test func readsTheConnectionLimits() throws {
@@ -421,6 +427,11 @@ struct ConfigTests {
                 "lingering_close_seconds: must be at least 1",
                 "lingering_close_bytes: must be at least 1",
             ]
+        ),
+        BadConfig(
+            "an access_log that is not a boolean",
+            document(top: #""listen": "127.0.0.1:1", "access_log": "off""#),
+            ["access_log: expected true or false, got a string"]
         ),
         BadConfig(
             "connection limits that are not positive integers",

@@ -27,7 +27,7 @@ struct ConfigReader {
         "listen", "public_base_url", "max_upload_bytes", "state_directory", "backends", "clients",
         "max_request_line_bytes", "max_header_bytes", "max_header_count", "client_header_timeout_seconds",
         "client_body_timeout_seconds", "keepalive_timeout_seconds", "send_timeout_seconds", "lingering_close_seconds",
-        "lingering_close_bytes", "max_connections",
+        "lingering_close_bytes", "max_connections", "access_log",
     ]
     private static let backendKeys: Set<String> = [
         "name", "kind", "directory", "endpoint", "api_key_env", "api_key_file", "api_version", "organization",
@@ -62,6 +62,7 @@ struct ConfigReader {
         let requestLimits = self.requestLimits(top)
         let connectionTimeouts = self.connectionTimeouts(top)
         let maxConnections = positive(top["max_connections"], at: "max_connections")
+        let accessLog = top["access_log"].flatMap { boolean($0, at: "access_log") } ?? true
         var stateDirectory: String? = directory
         if let value = top["state_directory"] {
             stateDirectory = resolvedPath(string(value, at: "state_directory"), at: "state_directory")
@@ -87,6 +88,7 @@ struct ConfigReader {
             requestLimits: requestLimits,
             connectionTimeouts: connectionTimeouts,
             maxConnections: maxConnections.map { Int($0) } ?? GatewayConfig.defaultMaxConnections,
+            accessLog: accessLog,
             stateDirectory: stateDirectory,
             backends: backends.compactMap { $0 },
             clients: clients.compactMap { $0 },
@@ -450,6 +452,14 @@ struct ConfigReader {
             return nil
         }
         return text
+    }
+
+    private mutating func boolean(_ value: JSONValue, at path: String) -> Bool? {
+        guard case .bool(let flag) = value else {
+            problem(path, "expected true or false, got \(value.typeName)")
+            return nil
+        }
+        return flag
     }
 
     /// An optional integer that must be at least 1 when given.

@@ -29,6 +29,8 @@ public struct GatewayConfig: Hashable, Sendable {
     public var connectionTimeouts: ConnectionTimeouts
     /// Client connections served at once (`max_connections`); past it a new one is answered 503 and closed.
     public var maxConnections: Int
+    /// Whether every answered request gets an info line (`access_log`); failures are logged either way.
+    public var accessLog: Bool
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
     public var backends: [BackendConfig]
@@ -43,6 +45,7 @@ public struct GatewayConfig: Hashable, Sendable {
         requestLimits: RequestLimits = RequestLimits(),
         connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
         maxConnections: Int = GatewayConfig.defaultMaxConnections,
+        accessLog: Bool = true,
         stateDirectory: String,
         backends: [BackendConfig],
         clients: [ClientConfig],
@@ -54,6 +57,7 @@ public struct GatewayConfig: Hashable, Sendable {
         self.requestLimits = requestLimits
         self.connectionTimeouts = connectionTimeouts
         self.maxConnections = maxConnections
+        self.accessLog = accessLog
         self.stateDirectory = stateDirectory
         self.backends = backends
         self.clients = clients
