@@ -23,44 +23,9 @@ swift build -c release --scratch-path .build-release
 mkdir -p "$WORK" bench/results
 RUN_DIR="$(mktemp -d "$PWD/$WORK/load.XXXXXX")"
 
-FILEGATE_PID=""
-cleanup() {
-    if [[ -n "$FILEGATE_PID" ]] && kill -0 "$FILEGATE_PID" 2>/dev/null; then
-        kill -TERM "$FILEGATE_PID"
-        wait "$FILEGATE_PID" || true
-    fi
-    rm -rf "$RUN_DIR"
-}
-trap cleanup EXIT
-
-KEY_SHA256="$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)"
-cat > "$RUN_DIR/config.json" <<JSON
-{
-  "listen": "127.0.0.1:0",
-  "max_upload_bytes": 1610612736,
-  "backends": [{"name": "local", "kind": "local", "directory": "data"}],
-  "clients": [{"name": "load", "key_sha256": "$KEY_SHA256", "backends": ["local"], "default_backend": "local"}]
-}
-JSON
-
-env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
-    "$BIN" serve --config "$RUN_DIR/config.json" > "$RUN_DIR/filegate.log" 2>&1 &
-FILEGATE_PID=$!
-
-BASE=""
-for _ in $(seq 200); do
-    if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$RUN_DIR/filegate.log")"; then
-        BASE="http://${line#listening on http://}"
-        break
-    fi
-    kill -0 "$FILEGATE_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$BASE" ]]; then
-    echo "load: filegate did not start; its log:" >&2
-    cat "$RUN_DIR/filegate.log" >&2
-    exit 1
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+start_local_filegate load "$KEY" 1610612736
 echo "load: filegate (pid $FILEGATE_PID) on $BASE; $CONNECTIONS connections for $MINUTES min"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

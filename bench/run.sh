@@ -35,44 +35,9 @@ if (( available_kib < 3 * 1024 * 1024 )); then
     exit 1
 fi
 
-FILEGATE_PID=""
-cleanup() {
-    if [[ -n "$FILEGATE_PID" ]] && kill -0 "$FILEGATE_PID" 2>/dev/null; then
-        kill -TERM "$FILEGATE_PID"
-        wait "$FILEGATE_PID" || true
-    fi
-    rm -rf "$RUN_DIR"
-}
-trap cleanup EXIT
-
-KEY_SHA256="$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)"
-cat > "$RUN_DIR/config.json" <<EOF
-{
-  "listen": "127.0.0.1:0",
-  "max_upload_bytes": $((2 * SIZE)),
-  "backends": [{"name": "local", "kind": "local", "directory": "data"}],
-  "clients": [{"name": "bench", "key_sha256": "$KEY_SHA256", "backends": ["local"], "default_backend": "local"}]
-}
-EOF
-
-env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
-    "$BIN" serve --config "$RUN_DIR/config.json" > "$RUN_DIR/filegate.log" 2>&1 &
-FILEGATE_PID=$!
-
-BASE=""
-for _ in $(seq 200); do
-    if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$RUN_DIR/filegate.log")"; then
-        BASE="http://${line#listening on http://}"
-        break
-    fi
-    kill -0 "$FILEGATE_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$BASE" ]]; then
-    echo "bench: filegate did not start; its log:" >&2
-    cat "$RUN_DIR/filegate.log" >&2
-    exit 1
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+start_local_filegate bench "$KEY" $((2 * SIZE))
 echo "bench: filegate (pid $FILEGATE_PID) on $BASE"
 
 UPLOAD_CMD="curl -sS -H 'Authorization: Bearer KEY' -F purpose=fine-tune -F file=@$SOURCE $BASE/v1/files"
