@@ -24,16 +24,10 @@ import statistics
 import time
 import urllib.parse
 
+from load_client import rss_kib
+
 BOUNDARY = "----filegate-edge-load"
 NORMAL_RATE = 50
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:

@@ -25,6 +25,7 @@ RUN_DIR="$(mktemp -d "$PWD/$WORK/load.XXXXXX")"
 
 # shellcheck source=bench/common.sh
 source bench/common.sh
+trap stop_filegate_and_clean EXIT
 start_local_filegate load "$KEY" 1610612736
 echo "load: filegate (pid $FILEGATE_PID) on $BASE; $CONNECTIONS connections for $MINUTES min"
 

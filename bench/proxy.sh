@@ -69,6 +69,8 @@ if [[ ! -f "$SOURCE_2G" || "$(stat -c %s "$SOURCE_2G")" -ne $((2 * GIB)) ]]; the
 fi
 
 RUN_DIR="$(mktemp -d "$PWD/$WORK/proxy.XXXXXX")"
+# shellcheck source=bench/common.sh
+source bench/common.sh
 PIDS=()
 cleanup() {
     local pid
@@ -232,23 +234,11 @@ start_nginx() {
 
 # Starts filegate on CPU 0 as a background job of this shell; sets STARTED_PID and STARTED_BASE once it serves.
 start_filegate() {
-    local log="$1" line
-    env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
-        FILEGATE_BENCH_UPSTREAM_KEY="$UPSTREAM_KEY" \
-        taskset -c "$PROXY_CPU" "$BIN" serve --config "$RUN_DIR/filegate.json" > "$log" 2>&1 &
-    STARTED_PID=$!
+    launch_filegate bench-proxy "$RUN_DIR/filegate.json" "$1" \
+        FILEGATE_BENCH_UPSTREAM_KEY="$UPSTREAM_KEY" taskset -c "$PROXY_CPU"
+    STARTED_PID="$FILEGATE_PID"
+    STARTED_BASE="$BASE"
     PIDS+=("$STARTED_PID")
-    for _ in $(seq 200); do
-        if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$log")"; then
-            STARTED_BASE="http://${line#listening on http://}"
-            return
-        fi
-        kill -0 "$STARTED_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "bench-proxy: filegate did not start; its log:" >&2
-    cat "$log" >&2
-    exit 1
 }
 
 stop_pid() {

@@ -37,6 +37,7 @@ fi
 
 # shellcheck source=bench/common.sh
 source bench/common.sh
+trap stop_filegate_and_clean EXIT
 start_local_filegate bench "$KEY" $((2 * SIZE))
 echo "bench: filegate (pid $FILEGATE_PID) on $BASE"
 
