@@ -14,8 +14,8 @@ enum MultipartFormChecks {
     /// Small limits so short inputs reach the part-header and part-count refusals.
     static let smallLimits = MultipartLimits(maxPartHeaderBytes: 128, maxParts: 3)
 
-    /// Reads the boundary and the body; then, under default and small limits, fed whole, byte by byte or in random
-    /// pieces, the parser reads the same; a form the gateway would accept, rewritten by `MultipartWriter`, has the
+    /// Reads the boundary and the body; then, under default and small limits, fed whole or split as `Cuts.splits`
+    /// splits, the parser reads the same; a form the gateway would accept, rewritten by `MultipartWriter`, has the
     /// length `contentLength` announces and reads back as the same fields and file bytes; and when the body ends
     /// with the file part and the close delimiter as curl and the SDK send it, `FilePartLength` predicts the file's
     /// length exactly.
@@ -32,7 +32,7 @@ enum MultipartFormChecks {
         var whole = MultipartTrace()
         for limits in [MultipartLimits(), smallLimits] {
             let trace = MultipartTrace.parse([body[...]], boundary: boundary, limits: limits)
-            for plan in [Cuts.bytewise(body), Cuts.random(body)] {
+            for plan in Cuts.splits(of: body) {
                 let again = MultipartTrace.parse(plan, boundary: boundary, limits: limits)
                 try InvariantViolation.expectEqual(again, trace, "split feed")
             }

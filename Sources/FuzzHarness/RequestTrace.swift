@@ -81,25 +81,23 @@ enum RequestParserChecks {
         maxChunkExtensionBytes: 24
     )
 
-    /// Under default and small limits: fed whole, byte by byte or in random pieces, the parser reads the same; every
+    /// Under default limits for inputs of even length and small ones for odd (each gets half the executions, at half
+    /// the cost of checking both): fed whole or split as `Cuts.splits` splits, the parser reads the same; every
     /// request's body matches its framing; a request cut short is refused; every head it accepts, written out again,
-    /// reads back as the same head. Returns the trace under default limits.
+    /// reads back as the same head. Returns the trace of the input fed whole.
     @discardableResult
     static func check(_ bytes: [UInt8]) throws(InvariantViolation) -> RequestTrace {
-        var result = RequestTrace()
-        for limits in [RequestLimits(), smallLimits] {
-            let whole = RequestTrace.parse(bytes, limits: limits)
-            for plan in [Cuts.bytewise(bytes), Cuts.random(bytes)] {
-                try InvariantViolation.expectEqual(RequestTrace.parse(plan, limits: limits), whole, "split feed")
-            }
-            try checkFraming(whole)
-            for case .head(let head) in whole.events {
-                let again = RequestTrace.parse(serialised(head), limits: roomForReplacements(limits))
-                try InvariantViolation.expectEqual(again.events.first, .head(head), "head written out again")
-            }
-            if limits == RequestLimits() { result = whole }
+        let limits = bytes.count.isMultiple(of: 2) ? RequestLimits() : smallLimits
+        let whole = RequestTrace.parse(bytes, limits: limits)
+        for plan in Cuts.splits(of: bytes) {
+            try InvariantViolation.expectEqual(RequestTrace.parse(plan, limits: limits), whole, "split feed")
         }
-        return result
+        try checkFraming(whole)
+        for case .head(let head) in whole.events {
+            let again = RequestTrace.parse(serialised(head), limits: roomForReplacements(limits))
+            try InvariantViolation.expectEqual(again.events.first, .head(head), "head written out again")
+        }
+        return whole
     }
 
     /// Each head is followed by body bytes that fit its framing, then `.end`; an unfinished request ends in a refusal.
@@ -163,11 +161,9 @@ enum ChunkedBodyChecks {
         default: return
         }
         var encoded = ByteBuffer(bytes: head)
-        var start = 0
-        while start < body.count {
-            let end = min(body.count, start + 7)
-            ChunkedEncoding.writeChunk(ByteBuffer(bytes: body[start..<end]), into: &encoded)
-            start = end
+        var rest = ByteBuffer(bytes: body)
+        while let piece = rest.readSlice(length: min(7, rest.readableBytes)), piece.readableBytes > 0 {
+            ChunkedEncoding.writeChunk(piece, into: &encoded)
         }
         ChunkedEncoding.writeLastChunk(into: &encoded)
         let again = RequestTrace.parse(Array(encoded.readableBytesView))
