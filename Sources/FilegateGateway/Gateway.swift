@@ -131,6 +131,12 @@ public struct Gateway: Sendable {
         return finish(.failure(error), dialect: .openAI, requestID: requestID, log: RequestLog(requestID: requestID))
     }
 
+    /// Answers an error on a connection none of whose requests was read (turned away when overloaded): OpenAI's
+    /// shape, with no request id and no log line.
+    public static func renderWithoutRequest(_ error: GatewayError) -> GatewayResponse {
+        GatewayResponse(Dialect.openAI.renderError(error))
+    }
+
     private func authenticate(_ headers: HTTPHeaders) throws(GatewayError) -> ClientConfig {
         try keyring.authenticate(apiKeyValues: headers["api-key"], authorizationValues: headers["authorization"])
     }

@@ -1,4 +1,6 @@
+import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Counts client connections against `max_connections` (issue 5 point 7) and decides, as each is accepted, whether
 /// it is served, refused with a 503, or closed at once.
@@ -22,32 +24,47 @@ final class ConnectionLimit: Sendable {
 
     let maxConnections: Int
     private let counts = NIOLockedValueBox(Counts())
+    private let logger: Logger
 
     private struct Counts {
         var served = 0
         var refusing = 0
+        var turnedAway = TurnedAwayReport()
     }
 
-    init(maxConnections: Int) {
+    init(maxConnections: Int, logger: Logger) {
         self.maxConnections = maxConnections
+        self.logger = logger
     }
 
     /// Connections being served now.
     var served: Int { counts.withLockedValue { $0.served } }
 
-    /// Decides for a connection just accepted, and counts it.
-    func admit() -> Admission {
-        counts.withLockedValue { counts in
+    /// Decides for a connection just accepted, and counts it; logs the connections turned away, at most once per
+    /// `TurnedAwayReport.interval`.
+    func admit(now: NIODeadline = .now()) -> Admission {
+        let (admission, report) = counts.withLockedValue { counts -> (Admission, TurnedAwayReport.Counts?) in
             if counts.served < maxConnections {
                 counts.served += 1
-                return .serve
+                return (.serve, nil)
             }
             if counts.refusing < Self.maxRefusing {
                 counts.refusing += 1
-                return .refuse
+                return (.refuse, counts.turnedAway.count(refused: true, at: now))
             }
-            return .close
+            return (.close, counts.turnedAway.count(refused: false, at: now))
         }
+        if let report {
+            logger.warning(
+                "connections turned away past max_connections",
+                metadata: [
+                    "max_connections": "\(maxConnections)",
+                    "answered_503": "\(report.refused)",
+                    "closed_unanswered": "\(report.closed)",
+                ]
+            )
+        }
+        return admission
     }
 
     /// A served connection's task ended.
@@ -64,5 +81,31 @@ final class ConnectionLimit: Sendable {
             precondition(counts.refusing > 0, "a refused connection ended that was never counted")
             counts.refusing -= 1
         }
+    }
+}
+
+/// Counts the connections turned away past `max_connections` and says when to log them: the first at once, then the
+/// ones since at the next one turned away once `interval` has passed. Each one logged would let a flood of
+/// connections flood the log as well.
+struct TurnedAwayReport: Sendable {
+    static let interval = TimeAmount.seconds(10)
+
+    struct Counts: Hashable, Sendable {
+        /// Answered 503.
+        var refused = 0
+        /// Closed without an answer (past `ConnectionLimit.maxRefusing` as well).
+        var closed = 0
+    }
+
+    private var unreported = Counts()
+    private var lastReport: NIODeadline?
+
+    /// Counts one connection turned away at `now`; returns the counts to log, if it is time, and starts anew.
+    mutating func count(refused: Bool, at now: NIODeadline) -> Counts? {
+        if refused { unreported.refused += 1 } else { unreported.closed += 1 }
+        if let lastReport, now - lastReport < Self.interval { return nil }
+        lastReport = now
+        defer { unreported = Counts() }
+        return unreported
     }
 }

@@ -70,12 +70,7 @@ public struct HTTPServer: Service {
         let limits = requestLimits
         let timeouts = connectionTimeouts
         let logger = self.logger
-        let connectionLimit = ConnectionLimit(maxConnections: maxConnections)
-        // Set once the gateway exists; a connection refused before that is closed without an answer.
-        let refusalGateway = NIOLockedValueBox<Gateway?>(nil)
-        let refusal: @Sendable () -> ByteBuffer? = {
-            refusalGateway.withLockedValue { $0 }.map(Self.overloadAnswer)
-        }
+        let connectionLimit = ConnectionLimit(maxConnections: maxConnections, logger: logger)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -99,7 +94,7 @@ public struct HTTPServer: Service {
                     case .refuse:
                         channel.closeFuture.whenComplete { _ in connectionLimit.refusalEnded() }
                         try channel.pipeline.syncOperations.addHandler(
-                            OverloadRefusalHandler(limits: limits, answer: refusal)
+                            OverloadRefusalHandler(limits: limits, answer: Self.overloadAnswer)
                         )
                         return Accepted.refused
                     case .close:
@@ -111,7 +106,6 @@ public struct HTTPServer: Service {
         let boundPort = server.channel.localAddress?.port ?? port
         let boundURL = "http://" + (host.contains(":") ? "[\(host)]" : host) + ":\(boundPort)"
         let gateway = try await makeGateway(boundURL)
-        refusalGateway.withLockedValue { $0 = gateway }
         logger.info("listening on \(boundURL)", metadata: [LogKey.listenAddress: "\(boundURL)"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
@@ -133,9 +127,10 @@ public struct HTTPServer: Service {
     }
 
     /// The answer to a connection past `max_connections`: 503, `Retry-After: 1`, in the OpenAI shape (no request
-    /// was read far enough to know its dialect), closing the connection.
-    static func overloadAnswer(_ gateway: Gateway) -> ByteBuffer {
-        var response = gateway.render(
+    /// was read far enough to know its dialect), closing the connection. Made once, with no request id and no log
+    /// line of its own: `ConnectionLimit` logs the connections turned away.
+    static let overloadAnswer: ByteBuffer = {
+        var response = Gateway.renderWithoutRequest(
             GatewayError(.unavailable, "The server is busy; please retry shortly.", retryAfterSeconds: 1)
         )
         response.headers.replaceOrAdd(name: "Connection", value: "close")
@@ -146,7 +141,7 @@ public struct HTTPServer: Service {
         ResponseHead(status: response.status, headers: response.headers).write(into: &buffer)
         buffer.writeBuffer(&body)
         return buffer
-    }
+    }()
 }
 
 /// An accepted connection as the listener hands it to its task: the channel and the timer its parser reports to.

@@ -25,10 +25,10 @@ final class OverloadRefusalHandler: ChannelInboundHandler {
 
     private var state: State
     private var timer: Scheduled<Void>?
-    /// The whole answer, status line to body; nil when there is none yet (the listener is still starting).
-    private let answer: @Sendable () -> ByteBuffer?
+    /// The whole answer, status line to body.
+    private let answer: ByteBuffer
 
-    init(limits: RequestLimits, answer: @escaping @Sendable () -> ByteBuffer?) {
+    init(limits: RequestLimits, answer: ByteBuffer) {
         self.state = .readingHead(RequestParser(limits: limits))
         self.answer = answer
     }
@@ -80,10 +80,6 @@ final class OverloadRefusalHandler: ChannelInboundHandler {
     private func respond(context: ChannelHandlerContext) {
         guard case .readingHead = state else { return }
         timer?.cancel()
-        guard let answer = answer() else {
-            close(context: context)
-            return
-        }
         state = .lingering(bytesLeft: Self.lingerBytes)
         context.writeAndFlush(wrapOutboundOut(answer)).assumeIsolated().whenComplete { _ in
             context.close(mode: .output, promise: nil)

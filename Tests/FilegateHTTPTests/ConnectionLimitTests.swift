@@ -1,3 +1,5 @@
+import Logging
+import NIOCore
 import Testing
 
 @testable import FilegateHTTP
@@ -5,7 +7,7 @@ import Testing
 /// `max_connections`: who is served, who is refused with a 503, who is closed; and the open-files limit it needs.
 @Suite struct ConnectionLimitTests {
     @Test func servesUpToTheLimitThenRefusesThenCloses() {
-        let limit = ConnectionLimit(maxConnections: 2)
+        let limit = ConnectionLimit(maxConnections: 2, logger: Logger(label: "test"))
         var admissions: [ConnectionLimit.Admission] = []
         for _ in 0..<(2 + ConnectionLimit.maxRefusing + 1) {
             admissions.append(limit.admit())
@@ -17,7 +19,7 @@ import Testing
     }
 
     @Test func anEndedConnectionMakesRoomForANewOne() {
-        let limit = ConnectionLimit(maxConnections: 1)
+        let limit = ConnectionLimit(maxConnections: 1, logger: Logger(label: "test"))
         #expect(limit.admit() == .serve)
         #expect(limit.admit() == .refuse)
         limit.connectionEnded()
@@ -25,6 +27,26 @@ import Testing
         #expect(limit.admit() == .serve)
         limit.refusalEnded()
         #expect(limit.admit() == .refuse)
+    }
+
+    @Test func reportsTheFirstConnectionTurnedAwayThenAtMostOncePerInterval() {
+        var report = TurnedAwayReport()
+        let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+        let interval = TurnedAwayReport.interval
+        typealias Counts = TurnedAwayReport.Counts
+        // (refused, seconds after start) -> what is logged
+        let steps: [(Bool, Int64, Counts?)] = [
+            (true, 0, Counts(refused: 1, closed: 0)),
+            (true, 1, nil),
+            (false, 2, nil),
+            (true, interval.nanoseconds / 1_000_000_000 - 1, nil),
+            (true, interval.nanoseconds / 1_000_000_000, Counts(refused: 3, closed: 1)),
+            (false, interval.nanoseconds / 1_000_000_000 + 1, nil),
+            (true, 3 * interval.nanoseconds / 1_000_000_000, Counts(refused: 1, closed: 1)),
+        ]
+        for (refused, seconds, expected) in steps {
+            #expect(report.count(refused: refused, at: start + .seconds(seconds)) == expected, "at \(seconds) s")
+        }
     }
 
     @Test func needsTwoDescriptorsPerConnectionAndSpares() {

@@ -40,13 +40,23 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def served_connection(base: str) -> RawConnection:
-    """A connection that has had one request answered 200 and stays open, idle, keep-alive."""
-    connection = RawConnection.to(base)
-    connection.send(LIST)
-    answer = connection.read_answer()
-    assert answer is not None and answer.status == 200, answer and answer.describe()
-    assert answer.header("connection") is None, answer.describe()
-    return connection
+    """A connection that has had one request answered 200 and stays open, idle, keep-alive.
+
+    Connections an earlier test closed count until filegate has seen them close; until then this one may be refused,
+    and is tried again.
+    """
+    deadline = time.monotonic() + 10
+    while True:
+        connection = RawConnection.to(base)
+        connection.send(LIST)
+        answer = connection.read_answer()
+        assert answer is not None, "closed without an answer"
+        if answer.status == 200:
+            assert answer.header("connection") is None, answer.describe()
+            return connection
+        connection.close()
+        assert answer.status == 503 and time.monotonic() < deadline, answer.describe()
+        time.sleep(0.05)
 
 
 def assert_refused(connection: RawConnection) -> None:
@@ -206,3 +216,25 @@ def test_a_request_waiting_past_the_upstream_queue_timeout_gets_503(
     # The slot is free again: requests flow.
     answer, _ = retrieve(queued_front, OPENAI)
     assert answer.status == 200, answer.describe()
+
+
+def test_connections_turned_away_are_logged_in_one_line_not_one_each(tmp_path: Path) -> None:
+    """A flood of refusals must not flood the log: the first is logged at once, the next ones at most every 10 s."""
+    config = default_config()
+    config["max_connections"] = 1
+    server = start_filegate(tmp_path, config)
+    try:
+        held = served_connection(server.base_url)
+        try:
+            for _ in range(6):
+                with RawConnection.to(server.base_url) as refused:
+                    refused.send(LIST)
+                    assert_refused(refused)
+        finally:
+            held.close()
+        log = server.log_text()
+        assert log.count("connections turned away past max_connections") == 1, log[-3000:]
+        assert "answered_503=1" in log, log[-3000:]
+        assert "request failed" not in log, log[-3000:]
+    finally:
+        stop_filegate(server)
