@@ -75,7 +75,8 @@ public struct Gateway: Sendable {
         var log = RequestLog(requestID: requestID)
         guard let root = DialectRoot.matching(path: request.head.path) else {
             let error = DialectRoot.unmatched(method: request.head.method)
-            return finish(.failure(error), dialect: .openAI, requestID: requestID, log: log)
+            let dialect = DialectRoot.nearest(to: request.head.path).errorDialect
+            return finish(.failure(error), dialect: dialect, requestID: requestID, log: log)
         }
         var dialect = root.errorDialect
         var context = BackendContext(requestID: requestID.description)

@@ -23,6 +23,19 @@ struct DialectRootTests {
     }
 
     @Test(
+        "a path under no root is answered in the shape of the clients that would send it",
+        arguments: [
+            ("/openai/v1/uploads/upload_1/parts", DialectRoot.azureV1), ("/openai/v1", .azureV1),
+            ("/openai/v1/file", .azureV1), ("/openai/uploads", .azureLegacy), ("/openai/filesystem", .azureLegacy),
+            ("/openai", .azureLegacy), ("/openai/v1x", .azureLegacy), ("/v1/uploads", .openAI), ("/", .openAI),
+            ("/openaix/v1/files", .openAI), ("", .openAI),
+        ]
+    )
+    func nearest(_ path: String, root: DialectRoot) {
+        #expect(DialectRoot.nearest(to: path) == root)
+    }
+
+    @Test(
         "a path outside every root: 405 for CONNECT and TRACE, 501 for an unknown method, else 404",
         arguments: [
             ("GET", GatewayError.Code.notFound, [String]()), ("DELETE", .notFound, []), ("OPTIONS", .notFound, []),

@@ -28,6 +28,14 @@ public enum DialectRoot: Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The root whose clients would send `path`, one under no root, so that its 404 comes in their error shape:
+    /// `/openai/v1/…` is an Azure v1 client's, any other `/openai/…` a dated Azure client's, the rest OpenAI's.
+    public static func nearest(to path: String) -> DialectRoot {
+        if path == "/openai/v1" || path.hasPrefix("/openai/v1/") { return .azureV1 }
+        if path == "/openai" || path.hasPrefix("/openai/") { return .azureLegacy }
+        return .openAI
+    }
+
     /// The root `path` falls under: the root itself, or the root followed by `/`.
     public static func matching(path: String) -> DialectRoot? {
         allCases.first { root in
