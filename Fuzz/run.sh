@@ -2,7 +2,9 @@
 # `make fuzz`: builds the fuzz package with libFuzzer and AddressSanitizer, runs every target (or FUZZ_TARGETS) for
 # FUZZ_SECONDS each (or FUZZ_RUNS executions each), and writes a summary to bench/results/fuzz.txt.
 # Each target runs as FUZZ_JOBS processes side by side (default: one per CPU), sharing its corpus folder; FUZZ_RUNS
-# is their total, split evenly.
+# is their total, split evenly. Inputs are at most FUZZ_MAX_LEN bytes (default 1024): a KiB reaches every state of
+# these parsers (the targets' small limits bring their refusals within reach), and longer inputs grown by libFuzzer
+# only repeat those states, each execution slower.
 #
 # Each target reads its seeds from Fuzz/Corpus/<target>/ and keeps what it finds in Fuzz/.build/corpus/<target>/,
 # so later runs start from there. A crash, sanitizer report, leak, timeout or broken invariant is written to
@@ -13,6 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}"
 FUZZ_RUNS="${FUZZ_RUNS:-}"
 FUZZ_JOBS="${FUZZ_JOBS:-$(nproc)}"
+FUZZ_MAX_LEN="${FUZZ_MAX_LEN:-1024}"
 results=bench/results/fuzz.txt
 binary=Fuzz/.build/release/filegate-fuzz
 work=Fuzz/.build/corpus
@@ -40,7 +43,8 @@ mkdir -p "$(dirname "$results")" "$logs"
 summary="$(mktemp)"
 {
     echo "filegate make fuzz, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "libFuzzer + AddressSanitizer, release build, $FUZZ_JOBS processes per target, $mode, CPUs allowed: $(nproc)"
+    echo "libFuzzer + AddressSanitizer, release build, $FUZZ_JOBS processes per target, $mode, inputs up to" \
+        "$FUZZ_MAX_LEN bytes, CPUs allowed: $(nproc)"
     echo "executions and exec/s are the sums over a target's processes"
     printf '%-22s %12s %10s %14s %8s\n' target executions exec/s corpus crashes
 } > "$summary"
@@ -52,7 +56,7 @@ for target in $targets; do
     rm -f "$log".*
     jobs=()
     for ((job = 1; job <= FUZZ_JOBS; job++)); do
-        "$binary" "$target" "${budget[@]}" -timeout=10 -print_final_stats=1 \
+        "$binary" "$target" "${budget[@]}" -max_len="$FUZZ_MAX_LEN" -timeout=10 -print_final_stats=1 \
             -artifact_prefix="Fuzz/Crashes/$target/" "$work/$target" "Fuzz/Corpus/$target" > "$log.$job" 2>&1 &
         jobs+=($!)
     done
