@@ -4,9 +4,9 @@
 # downloads of a few MiB) for LOAD_MINUTES minutes (default 5; SOAK_MINUTES=30 for a soak, which wins when set).
 #
 # The client is bench/load_client.py (asyncio on raw sockets, split over two processes). Results go to
-# bench/results/load.txt: errors (must be 0), p50/p99 of the small calls, filegate's RSS at start, peak and end,
-# and its open descriptors at start and end (must be equal). Exits 1 when there were errors or the descriptors
-# differ. Nothing is pinned: on a shared machine the latencies include whatever else runs.
+# bench/results/load.txt (soak.txt for a soak): errors (must be 0), p50/p99 of the small calls, filegate's RSS at
+# start, peak (also per tenth of the run) and end, and its open descriptors at start and end (must be equal). Exits 1
+# when there were errors or the descriptors differ. Nothing is pinned: on a shared machine the latencies include whatever else runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,7 +14,8 @@ MINUTES="${SOAK_MINUTES:-${LOAD_MINUTES:-5}}"
 CONNECTIONS="${LOAD_CONNECTIONS:-2000}"
 KEY="fg-load-0123456789abcdef"
 WORK=bench/work
-RESULTS=bench/results/load.txt
+# A soak keeps its own results, beside those of the ordinary run.
+RESULTS=bench/results/$([[ -n "${SOAK_MINUTES:-}" ]] && echo soak || echo load).txt
 BIN=.build-release/release/filegate
 
 echo "load: release build (.build-release)"
@@ -52,6 +53,8 @@ print(f"small calls:    {r['small_calls']}: p50 {r['small_p50_ms']} ms, p99 {r['
 rss = r["rss_kib"]
 print(f"RSS:            start {rss['start'] // 1024} MiB, peak {rss['peak'] // 1024} MiB, end {rss['end'] // 1024} MiB "
       f"({rss['start']} / {rss['peak']} / {rss['end']} KiB, VmRSS sampled once a second)")
+print("                highest in each tenth of the run: " + " ".join(f"{kib // 1024}" for kib in rss["by_tenth"])
+      + " MiB")
 settled = int(sys.argv[2])
 print(f"                settled {settled // 1024} MiB ({settled} KiB), {sys.argv[3]} s after the last call")
 edge = json.loads(sys.argv[4])

@@ -283,12 +283,19 @@ def main() -> None:
         process.start()
         processes.append(process)
     results = []
+    # The highest RSS in each tenth of the run (ramp included), to show whether it stays flat or creeps up.
+    run_start = time.monotonic()
+    tenth = (arguments.ramp_seconds + arguments.seconds) / 10
+    rss_by_tenth = [0] * 10
     while len(results) < len(processes):
         try:
             results.append(queue.get(timeout=1))
         except Exception:  # noqa: BLE001 - queue.Empty: sample while waiting
             pass
-        peak_rss = max(peak_rss, rss_kib(arguments.pid))
+        rss = rss_kib(arguments.pid)
+        peak_rss = max(peak_rss, rss)
+        slot = min(9, int((time.monotonic() - run_start) / tenth))
+        rss_by_tenth[slot] = max(rss_by_tenth[slot], rss)
         peak_fds = max(peak_fds, open_fds(arguments.pid))
     for process in processes:
         process.join()
@@ -312,7 +319,7 @@ def main() -> None:
         "small_p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
         "small_p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "small_max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
-        "rss_kib": {"start": start["rss_kib"], "peak": peak_rss, "end": end["rss_kib"]},
+        "rss_kib": {"start": start["rss_kib"], "peak": peak_rss, "end": end["rss_kib"], "by_tenth": rss_by_tenth},
         "fds": {"start": start["fds"], "peak": peak_fds, "end": end["fds"]},
         "fds_changed": fd_difference(start_kinds, end_kinds),
     }))
