@@ -52,7 +52,7 @@ import Testing
         }
         #expect(machine.downloadedBytesBuffered == 64)
         // A chunk that would pass the high watermark is refused whole: curl delivers it again.
-        #expect(machine.receivedBody(Self.bytes(16, 9)) == .pause)
+        #expect(machine.receivedBody(Self.bytes(16, 9)) == .refuse(.pause))
         #expect(machine.receivePaused)
         #expect(machine.receivePauseCount == 1)
         #expect(machine.peakDownloadBytes == 64)
@@ -83,7 +83,7 @@ import Testing
         var machine = Self.machine()
         _ = machine.receivedHead(Self.head)
         #expect(machine.receivedBody(Self.bytes(100)) == .accept(.none))
-        #expect(machine.receivedBody(Self.bytes(1)) == .pause)
+        #expect(machine.receivedBody(Self.bytes(1)) == .refuse(.pause))
     }
 
     @Test func completeBodyEndsAfterTheQueuedBytes() {
@@ -136,7 +136,7 @@ import Testing
             machine.cancelled(cancelled)
                 == Machine.CancelAction(wakeups: Machine.Wakeups(head: .failure(cancelled)), removeTransfer: true)
         )
-        #expect(machine.receivedBody(Self.bytes(1)) == .abort)
+        #expect(machine.receivedBody(Self.bytes(1)) == .refuse(.abort))
         #expect(machine.readRequested(upTo: 10) == .abort)
         #expect(machine.producerAppended(Self.bytes(1)) == .stop)
         #expect(machine.consumerRequestedNext() == .fail(cancelled))

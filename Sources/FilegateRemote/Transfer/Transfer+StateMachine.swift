@@ -141,7 +141,13 @@ extension Transfer {
         enum ReceiveAction: Hashable {
             /// The chunk was taken (queued, or handed to the waiting consumer in `Wakeups`).
             case accept(Wakeups)
-            /// Answer `CURL_WRITEFUNC_PAUSE`, keeping nothing: curl delivers the same bytes again on resume.
+            /// The chunk was refused and nothing kept.
+            case refuse(ReceiveRefusal)
+        }
+
+        /// Why the write callback refuses bytes.
+        enum ReceiveRefusal: Hashable {
+            /// Answer `CURL_WRITEFUNC_PAUSE`: curl delivers the same bytes again on resume.
             case pause
             /// Answer a short count, so curl fails the transfer: nobody wants the bytes any more.
             case abort
@@ -150,7 +156,7 @@ extension Transfer {
         /// The write callback has `count` bytes: `.pause` or `.abort` when they are refused, nil when
         /// `receivedBody(_:)` will take them. Asked before the bytes are copied out of curl's buffer, so a refused
         /// chunk costs no copy; only the curl thread adds to the queue, so room found here is still there.
-        mutating func refusal(ofReceived count: Int) -> ReceiveAction? {
+        mutating func refusal(ofReceived count: Int) -> ReceiveRefusal? {
             guard cancellation == nil else { return .abort }
             guard consumerWaiting || download.canAccept(count) else {
                 receivePaused = true
@@ -162,7 +168,7 @@ extension Transfer {
 
         /// The write callback has a chunk of the response body.
         mutating func receivedBody(_ chunk: ByteBuffer) -> ReceiveAction {
-            if let refusal = refusal(ofReceived: chunk.readableBytes) { return refusal }
+            if let refusal = refusal(ofReceived: chunk.readableBytes) { return .refuse(refusal) }
             if consumerWaiting {
                 consumerWaiting = false
                 return .accept(Wakeups(consumer: .bytes(chunk)))

@@ -118,7 +118,7 @@ final class Transfer: Sendable {
         switch storage.withLockedValue({ $0.machine.refusal(ofReceived: count) }) {
         case .pause?: return .pause
         case .abort?: return .abort
-        case .accept?, nil: return .accepted
+        case nil: return .accepted
         }
     }
 
