@@ -36,6 +36,8 @@ export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS="${ASAN_OPTIONS:-malloc_context_size=8}"
 
 count() { find "$1" -maxdepth 1 -type f ! -name '.*' | wc -l; }
+# Findings among a target's artifacts: libFuzzer also writes `slow-unit-*` there, which is a report, not a failure.
+findings() { find "$1" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l; }
 # The sum of one libFuzzer statistic over a target's job logs.
 stat() { cat "$2".* | awk -v name="stat::$1:" '$1 == name { sum += $2 } END { print sum + 0 }'; }
 
@@ -52,7 +54,7 @@ failed=()
 for target in $targets; do
     mkdir -p "$work/$target" "Fuzz/Crashes/$target"
     log="$logs/$target.log"
-    crashes_before="$(count "Fuzz/Crashes/$target")"
+    crashes_before="$(findings "Fuzz/Crashes/$target")"
     rm -f "$log".*
     jobs=()
     for ((job = 1; job <= FUZZ_JOBS; job++)); do
@@ -62,7 +64,7 @@ for target in $targets; do
     done
     status=0
     for pid in "${jobs[@]}"; do wait "$pid" || status=$?; done
-    crashes=$(($(count "Fuzz/Crashes/$target") - crashes_before))
+    crashes=$(($(findings "Fuzz/Crashes/$target") - crashes_before))
     corpus="$(($(count "Fuzz/Corpus/$target") + $(count "$work/$target")))"
     printf '%-22s %12s %10s %14s %8s\n' "$target" "$(stat number_of_executed_units "$log")" \
         "$(stat average_exec_per_sec "$log")" "$corpus" "$crashes" | tee -a "$summary"
