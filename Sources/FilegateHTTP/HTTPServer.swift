@@ -2,7 +2,6 @@ import FilegateCore
 public import FilegateGateway
 public import FilegateWire
 public import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 public import NIOPosix
 public import ServiceLifecycle
