@@ -314,7 +314,8 @@ extension RequestParser {
         return HTTPVersion(major: Int(major - digits.lowerBound), minor: Int(minor - digits.lowerBound))
     }
 
-    /// Parses `field-name ":" OWS field-value OWS` (RFC 9112 §5), refusing obs-fold and whitespace before the colon.
+    /// Parses `field-name ":" OWS field-value OWS` (RFC 9112 §5), refusing obs-fold, whitespace before the colon and
+    /// values that are not UTF-8.
     static func parseField(_ line: [UInt8]) throws(WireError) -> (name: String, value: String) {
         if let first = line.first, ASCII.isWhitespace(first) {
             throw .badRequest("Folded header lines (obs-fold) are not accepted.")
@@ -331,7 +332,11 @@ extension RequestParser {
         guard !value.contains(where: ASCII.isForbiddenInValue) else {
             throw .badRequest("A header value contains a control character.")
         }
-        return (ASCII.string(name), ASCII.string(value))
+        // Bytes that are not UTF-8 would be read as U+FFFD and forwarded changed; refused instead, never altered.
+        guard let text = String(validating: value, as: UTF8.self) else {
+            throw .badRequest("A header value is not valid UTF-8.")
+        }
+        return (ASCII.string(name), text)
     }
 
     /// Checks `Host` and the framing fields of a complete head (RFC 9112 §3.2, §6.1, §6.3) and returns its framing.

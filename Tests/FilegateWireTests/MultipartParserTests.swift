@@ -178,6 +178,17 @@ struct MultipartParserTests {
         }
     }
 
+    @Test("a part header value that is not UTF-8 is refused, not read as U+FFFD")
+    func partHeaderNotUTF8() {
+        let body =
+            Array((Self.delimiter + "Content-Disposition: form-data; name=\"file\"; filename=\"caf").utf8) + [0xE9]
+            + Array(("\"\r\n\r\nx\r\n" + Self.close).utf8)
+        #expect(
+            parseMultipart([body], boundary: Self.boundary).last
+                == .error("Malformed multipart body: a part header line is malformed.")
+        )
+    }
+
     @Test("a part-header limit and a part-count limit")
     func limits() {
         let small = MultipartLimits(maxPartHeaderBytes: 50, maxParts: 2)

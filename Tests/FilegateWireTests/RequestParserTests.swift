@@ -75,7 +75,7 @@ struct RequestParserTests {
             [head("GET", "/", .http1_1, [("Host", "a"), ("X-Empty", ""), ("X-Inner", "a  b")]), .end]
         ),
         (
-            "IPv6 Host and obs-text value",
+            "IPv6 Host and a UTF-8 value",
             "GET / HTTP/1.1\r\nHost: [::1]:8080\r\nX-Name: caf\u{e9}\r\n\r\n",
             [head("GET", "/", .http1_1, [("Host", "[::1]:8080"), ("X-Name", "caf\u{e9}")]), .end]
         ),
@@ -399,6 +399,23 @@ struct RequestParserTests {
     )
     func ownAuthority(url: String, authority: String?) {
         #expect(RequestTarget.authority(ofURL: url) == authority)
+    }
+
+    @Test(
+        "a header or trailer value that is not UTF-8 is refused, not read as U+FFFD",
+        arguments: [
+            [0x63, 0x61, 0x66, 0xE9], [0xC0, 0xAF], [0x61, 0x80, 0x62], [0xED, 0xA0, 0x80], [0x65, 0xE2, 0x82],
+        ]
+            as [[UInt8]]
+    )
+    func valueNotUTF8(value: [UInt8]) {
+        let refusal = RequestOutcome.error(WireError(.badRequest, "A header value is not valid UTF-8."))
+        let inHead = Array("GET / HTTP/1.1\r\nHost: a\r\nUser-Agent: ".utf8) + value + Array("\r\n\r\n".utf8)
+        #expect(parseRequest([inHead]) == [refusal])
+        let inTrailer =
+            Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ".utf8) + value
+            + Array("\r\n\r\n".utf8)
+        #expect(parseRequest([inTrailer]).last == refusal)
     }
 
     @Test("chunks written by ChunkedEncoding parse back")

@@ -83,6 +83,24 @@ def test_an_allowlisted_header_passes_when_no_connection_header_names_it(front: 
     assert header_values(recorded[0], "accept") == ["application/json"], recorded[0]
 
 
+def test_a_utf8_header_value_reaches_the_upstream_byte_for_byte(front: EdgeFront) -> None:
+    """Header values are kept as their bytes; the recording upstream reads them as Latin-1, one char per byte."""
+    agent = "edge/café ☕".encode().decode("latin-1")  # `request` writes each char as one byte
+    _, recorded = front.check(listing(f"User-Agent: {agent}"), 200, False, True)
+    assert header_values(recorded[0], "user-agent") == [agent], recorded[0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"caf\xe9", b"\xc0\xaf", b"a\x80b", b"\xed\xa0\x80", b"end\xe2\x82"],
+    ids=["latin-1", "overlong-slash", "lone-continuation", "surrogate", "cut-sequence"],
+)
+def test_a_header_value_that_is_not_utf8_is_refused_not_altered(front: EdgeFront, value: bytes) -> None:
+    """Read as U+FFFD it would reach the upstream changed: a 400 instead, nothing forwarded."""
+    outcome, _ = front.check(listing(f"User-Agent: {value.decode('latin-1')}"), 400, True, False)
+    assert b"not valid UTF-8" in outcome.answer.body, outcome.describe()
+
+
 def test_a_bearer_scheme_in_any_case_authenticates(front: EdgeFront) -> None:
     front.check(request("GET", "/v1/files", [f"authorization: bEaReR {DEMO_KEY}"]), 200, False, True)
 
