@@ -18,9 +18,10 @@ public struct UpstreamRequest: Sendable {
     public var firstByteTimeout: Duration
     /// A PEM file of CA certificates that replaces the system's, for an upstream with a private CA.
     public var caFile: String?
-    /// Whether the answer is file content, received through a 512 KiB buffer; a JSON answer keeps curl's 16 KiB
-    /// rather than allocating and freeing 512 KiB per small request (freeing a chunk that large makes glibc
-    /// consolidate its free lists, 2.5% of the curl thread's samples on small GETs).
+    /// Whether the answer is file content, received through a 512 KiB buffer, its head handed over at once. A JSON
+    /// answer keeps curl's 16 KiB rather than allocating and freeing 512 KiB per small request (freeing a chunk that
+    /// large makes glibc consolidate its free lists, 2.5% of the curl thread's samples on small GETs), and its head
+    /// waits for its body, so the caller wakes once (`Transfer.StateMachine`'s `headWaitsForBody`).
     public var receivesContent: Bool
 
     public init(

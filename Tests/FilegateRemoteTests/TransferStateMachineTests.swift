@@ -12,9 +12,10 @@ import Testing
     static let head = ResponseHead(status: 200, headers: ["Content-Length": "3"])
     static let failure = GatewayError(.badGateway, "cut")
 
-    static func machine(hasRequestBody: Bool = false) -> Machine {
+    static func machine(hasRequestBody: Bool = false, headWaitsForBody: Bool = false) -> Machine {
         Machine(
             hasRequestBody: hasRequestBody,
+            headWaitsForBody: headWaitsForBody,
             download: BoundedByteQueue(highWatermark: 64, lowWatermark: 16),
             upload: BoundedByteQueue(highWatermark: 64, lowWatermark: 16)
         )
@@ -34,6 +35,61 @@ import Testing
         var machine = Self.machine()
         #expect(machine.headAwaitStarted() == .wait)
         #expect(machine.receivedHead(Self.head) == Machine.Wakeups(head: .success(Self.head)))
+    }
+
+    @Test func aHeldHeadWakesItsCallerOnceWithTheWholeBodyQueued() {
+        var machine = Self.machine(headWaitsForBody: true)
+        #expect(machine.headAwaitStarted() == .wait)
+        #expect(machine.receivedHead(Self.head) == .none)
+        #expect(machine.receivedBody(Self.bytes(2)) == .accept(.none))
+        #expect(machine.receivedBody(Self.bytes(1)) == .accept(.none))
+        #expect(machine.finished(.success(())) == Machine.Wakeups(head: .success(Self.head)))
+        // The consumer never waits: every chunk and the end are there.
+        #expect(machine.consumerRequestedNext() == .deliver(Self.bytes(2), resumeReceive: false))
+        #expect(machine.consumerRequestedNext() == .deliver(Self.bytes(1), resumeReceive: false))
+        #expect(machine.consumerRequestedNext() == .end)
+    }
+
+    @Test func aHeldHeadIsReleasedPastTheLowWatermarkBeforeCurlCouldPause() {
+        var machine = Self.machine(headWaitsForBody: true)
+        #expect(machine.headAwaitStarted() == .wait)
+        _ = machine.receivedHead(Self.head)
+        #expect(machine.receivedBody(Self.bytes(16)) == .accept(.none))
+        #expect(machine.receivedBody(Self.bytes(1)) == .accept(Machine.Wakeups(head: .success(Self.head))))
+        #expect(!machine.receivePaused)
+        #expect(machine.consumerRequestedNext() == .deliver(Self.bytes(16), resumeReceive: false))
+    }
+
+    @Test func aHeldHeadIsKeptForACallerThatWaitsLater() {
+        var machine = Self.machine(headWaitsForBody: true)
+        _ = machine.receivedHead(Self.head)
+        #expect(machine.finished(.success(())) == .none)
+        #expect(machine.headAwaitStarted() == .deliver(Self.head))
+        #expect(machine.consumerRequestedNext() == .end)
+    }
+
+    @Test func aBodyCutBehindAHeldHeadHandsOverTheHeadThenTheFailure() {
+        var machine = Self.machine(headWaitsForBody: true)
+        #expect(machine.headAwaitStarted() == .wait)
+        _ = machine.receivedHead(Self.head)
+        _ = machine.receivedBody(Self.bytes(2))
+        #expect(machine.finished(.failure(Self.failure)) == Machine.Wakeups(head: .success(Self.head)))
+        #expect(machine.consumerRequestedNext() == .deliver(Self.bytes(2), resumeReceive: false))
+        #expect(machine.consumerRequestedNext() == .fail(Self.failure))
+    }
+
+    @Test func cancellingFailsTheCallerOfAHeldHead() {
+        var machine = Self.machine(headWaitsForBody: true)
+        #expect(machine.headAwaitStarted() == .wait)
+        _ = machine.receivedHead(Self.head)
+        let action = machine.cancelled(.transferCancelled)
+        #expect(
+            action
+                == Machine.CancelAction(
+                    wakeups: Machine.Wakeups(head: .failure(.transferCancelled)),
+                    removeTransfer: true
+                )
+        )
     }
 
     @Test func chunkGoesStraightToAWaitingConsumer() {

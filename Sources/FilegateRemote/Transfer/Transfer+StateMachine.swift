@@ -13,9 +13,11 @@ extension Transfer {
     struct StateMachine {
         /// The response head.
         /// `.pending` → `.arrived` (nobody waiting yet) → `.delivered`; `.pending` → `.delivered` (waited for);
-        /// `.pending` → `.failed`.
+        /// `.pending` → `.failed`; with `headWaitsForBody`, `.pending` → `.held` → `.arrived` or `.delivered`.
         enum HeadState: Hashable {
             case pending
+            /// In, but kept from its waiter until the body ends or fills the download queue to its low watermark.
+            case held(ResponseHead)
             case arrived(ResponseHead)
             case delivered
             case failed(GatewayError)
@@ -38,6 +40,9 @@ extension Transfer {
 
         private(set) var head = HeadState.pending
         private var headAwaited = false
+        /// Whether the head is handed over with its body (a JSON answer, read whole anyway): the waiter then wakes
+        /// once, finding the body queued and ended, instead of once for the head, once per chunk and once at the end.
+        private let headWaitsForBody: Bool
         private var download: BoundedByteQueue
         private var downloadEnd: DownloadEnd?
         private var consumerWaiting = false
@@ -57,7 +62,9 @@ extension Transfer {
         private(set) var peakDownloadBytes = 0
 
         /// A transfer whose request body, if any, the producer still has to feed.
-        init(hasRequestBody: Bool, download: BoundedByteQueue, upload: BoundedByteQueue) {
+        init(hasRequestBody: Bool, headWaitsForBody: Bool = false, download: BoundedByteQueue, upload: BoundedByteQueue)
+        {
+            self.headWaitsForBody = headWaitsForBody
             self.download = download
             self.upload = upload
             self.uploadState = hasRequestBody ? .open : .finished
@@ -103,7 +110,7 @@ extension Transfer {
         mutating func headAwaitStarted() -> HeadWait {
             if let cancellation { return .fail(cancellation) }
             switch head {
-            case .pending:
+            case .pending, .held:
                 headAwaited = true
                 return .wait
             case .arrived(let response):
@@ -121,11 +128,10 @@ extension Transfer {
         mutating func receivedHead(_ response: ResponseHead) -> Wakeups {
             guard cancellation == nil, case .pending = head else { return .none }
             var wakeups = Wakeups.none
-            if headAwaited {
-                head = .delivered
-                wakeups.head = .success(response)
+            if headWaitsForBody {
+                head = .held(response)
             } else {
-                head = .arrived(response)
+                wakeups.head = handOver(response)
             }
             if uploadState == .open {
                 uploadState = .closed
@@ -175,6 +181,10 @@ extension Transfer {
             }
             download.append(chunk)
             peakDownloadBytes = max(peakDownloadBytes, download.byteCount)
+            // Released below the high watermark, so a held head never leaves curl paused with nobody to drain it.
+            if case .held(let response) = head, !download.isDrained {
+                return .accept(Wakeups(head: handOver(response)))
+            }
             return .accept(.none)
         }
 
@@ -317,6 +327,9 @@ extension Transfer {
                     wakeups.head = .failure(failure)
                 }
             }
+            if case .held(let response) = head {
+                wakeups.head = handOver(response)
+            }
             downloadEnd = failure.map(DownloadEnd.failed) ?? .complete
             if consumerWaiting {
                 consumerWaiting = false
@@ -340,9 +353,12 @@ extension Transfer {
             download.removeAll()
             upload.removeAll()
             var wakeups = Wakeups.none
-            if case .pending = head {
+            switch head {
+            case .pending, .held:
                 head = .failed(error)
                 if headAwaited { wakeups.head = .failure(error) }
+            case .arrived, .delivered, .failed:
+                break
             }
             if consumerWaiting {
                 consumerWaiting = false
@@ -353,6 +369,16 @@ extension Transfer {
         }
 
         // MARK: - Helpers
+
+        /// The head for its waiter when there is one (then `.delivered`), else kept for `headAwaitStarted()`.
+        private mutating func handOver(_ response: ResponseHead) -> Result<ResponseHead, GatewayError>? {
+            guard headAwaited else {
+                head = .arrived(response)
+                return nil
+            }
+            head = .delivered
+            return .success(response)
+        }
 
         private mutating func takeProducer(_ outcome: ProducerOutcome) -> ProducerOutcome? {
             guard producerWaiting else { return nil }

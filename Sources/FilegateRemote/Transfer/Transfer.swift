@@ -80,6 +80,7 @@ final class Transfer: Sendable {
         }
         let machine = StateMachine(
             hasRequestBody: request.body != nil,
+            headWaitsForBody: !request.receivesContent,
             download: BoundedByteQueue(
                 highWatermark: Self.downloadWatermarks.high,
                 lowWatermark: Self.downloadWatermarks.low
