@@ -31,4 +31,17 @@ import Testing
         let (collector, _) = Self.feed(["HTTP/1.1 200 OK\r\n", "X-Long: one\r\n", "\t two\r\n", "\r\n"])
         #expect(collector.headers == ["X-Long": "one two"])
     }
+
+    @Test func aFieldThatIsNotUTF8IsLeftOutRatherThanChanged() {
+        var collector = ResponseHeadCollector()
+        let lines: [[UInt8]] = [
+            Array("HTTP/1.1 200 OK\r\n".utf8),
+            Array("Content-Disposition: attachment; filename=\"caf".utf8) + [0xE9] + Array("\"\r\n".utf8),
+            Array("X-Folded: one\r\n".utf8), [0x09, 0xFF, 0x0D, 0x0A],
+            Array("X-Name: caf\u{e9}\r\n".utf8),
+            Array("\r\n".utf8),
+        ]
+        #expect(lines.map { collector.receivedLine($0) }.last == .endOfHead)
+        #expect(collector.headers == ["X-Name": "caf\u{e9}"])
+    }
 }

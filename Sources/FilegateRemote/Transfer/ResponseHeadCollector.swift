@@ -14,7 +14,8 @@ struct ResponseHeadCollector {
         case endOfHead
     }
 
-    /// The fields since the last status line, names and values as sent (values without surrounding blanks).
+    /// The fields since the last status line, names and values as sent (values without surrounding blanks). A field
+    /// whose bytes are not UTF-8 is left out: read as U+FFFD it would reach the client changed.
     private(set) var fields: [(name: String, value: String)] = []
 
     var headers: HTTPHeaders {
@@ -35,13 +36,17 @@ struct ResponseHeadCollector {
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             // An obsolete line folding (RFC 9112 §5.2): the line continues the previous field's value.
             guard !fields.isEmpty else { return .partOfHead }
-            let continuation = Self.trimmed(bytes[...])
-            fields[fields.count - 1].value += " " + String(decoding: continuation, as: UTF8.self)
+            guard let continuation = String(validating: Self.trimmed(bytes[...]), as: UTF8.self) else {
+                fields.removeLast()
+                return .partOfHead
+            }
+            fields[fields.count - 1].value += " " + continuation
             return .partOfHead
         }
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .partOfHead }
-        let name = String(decoding: bytes[..<colon], as: UTF8.self)
-        let value = String(decoding: Self.trimmed(bytes[(colon + 1)...]), as: UTF8.self)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
+            let name = String(validating: bytes[..<colon], as: UTF8.self),
+            let value = String(validating: Self.trimmed(bytes[(colon + 1)...]), as: UTF8.self)
+        else { return .partOfHead }
         fields.append((name, value))
         return .partOfHead
     }
