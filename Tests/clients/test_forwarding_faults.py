@@ -21,7 +21,9 @@ from support import AZURE_DATED, OPENAI, Dialect, assert_error, curl, environmen
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from upstreams.fixtures import UPSTREAM_KEY, Upstreams, closed_port, unanswered_port, upstreams  # noqa: E402,F401
 
-FAULTS = ("refused", "unanswered", "stall", "garbage", "redirect", "html-503", "reset-mid-body", "short-body")
+FAULTS = (
+    "refused", "unanswered", "stall", "garbage", "redirect", "html-503", "reset-mid-body", "short-body", "latin1-header",
+)
 
 
 def key(fault: str) -> str:
@@ -98,6 +100,19 @@ def test_the_sdk_sees_the_fault_without_retrying(front: Server) -> None:
     with pytest.raises(openai.APIStatusError) as raised:
         client.files.retrieve("file-abc")
     assert raised.value.status_code == 502
+
+
+@pytest.mark.parametrize("path", ["/file-abc/content", "/file-abc"], ids=["content", "file-object"])
+def test_an_upstream_header_that_is_not_utf8_is_left_out_not_changed(front: Server, path: str) -> None:
+    """A Latin-1 `Content-Disposition` would reach the client with U+FFFD in it: it stays behind, the rest passes."""
+    answer = curl("GET", OPENAI.url(front.base_url, path), headers=OPENAI.auth(key("latin1-header")))
+    assert answer.status == 200, answer.describe()
+    assert answer.header("Content-Disposition") is None, answer.headers
+    assert answer.header("x-ratelimit-remaining-requests") == "7", answer.headers
+    if path.endswith("/content"):
+        assert answer.body == (b"0123456789abcdef" * 4), answer.describe()
+    else:
+        assert answer.json()["id"] == "file-faulty0000000000000000000000", answer.describe()
 
 
 @pytest.mark.parametrize("fault", ["reset-mid-body", "short-body"])

@@ -17,6 +17,9 @@ stand behind several backends, each configured with its own endpoint path), else
 - `html-503`         503 with an HTML body, as a load balancer answers
 - `slow-reader`      reads the request body at `--read-rate` bytes per second from a small receive buffer
                      (for backpressure tests), then answers as `ok`
+- `latin1-header`    200 with the body of `ok` (a file object, or 64 bytes of content on `/content` paths), a
+                     `Content-Disposition` whose filename is Latin-1 (byte 0xE9, not UTF-8) and an
+                     `x-ratelimit-remaining-requests: 7`
 
 A refused connection needs no server: use fixtures.closed_port(). Bodies are `application/octet-stream` on paths
 ending in `/content`, JSON elsewhere. `GET /__recorded` / `DELETE /__recorded` work as on the recording upstream
@@ -50,7 +53,10 @@ from common import (
 )
 
 FAULTS = ("ok", "reset-mid-body", "stall", "stall-after-head", "garbage", "short-body", "redirect", "html-503",
-          "slow-reader")
+          "slow-reader", "latin1-header")
+# Written as Latin-1 by `send`, so the 0xE9 byte goes out as it is.
+LATIN1_DISPOSITION = 'attachment; filename="caf\xe9.jsonl"'
+LATIN1_CONTENT_BYTES = 64
 GARBAGE = b"this is { not JSON <html>"
 HTML_503 = (b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
             b"<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n")
@@ -83,6 +89,13 @@ class FaultyUpstream:
             return "application/octet-stream", (b"0123456789abcdef" * (size // 16 + 1))[:size]
         text = json.dumps({"id": "file-faulty", "object": "file", "padding": "x" * size}).encode()
         return "application/json", text[:size]
+
+    @staticmethod
+    def file_object(record: dict) -> dict:
+        """The file object `ok` answers: `bytes` is the request body's length."""
+        return {"id": "file-faulty0000000000000000000000", "object": "file", "bytes": record["body_bytes"],
+                "created_at": int(record["received_at"]), "filename": "upload.jsonl", "purpose": "fine-tune",
+                "status": "processed"}
 
     async def handle_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
@@ -119,10 +132,16 @@ class FaultyUpstream:
             return True
         if fault in ("ok", "slow-reader"):
             record["status"] = 200
-            file = {"id": "file-faulty0000000000000000000000", "object": "file", "bytes": record["body_bytes"],
-                    "created_at": int(record["received_at"]), "filename": "upload.jsonl", "purpose": "fine-tune",
-                    "status": "processed"}
-            await send(writer, 200, [("Content-Type", "application/json")], json_bytes(file))
+            await send(writer, 200, [("Content-Type", "application/json")], json_bytes(self.file_object(record)))
+            return True
+        if fault == "latin1-header":
+            record["status"] = 200
+            headers = [("Content-Disposition", LATIN1_DISPOSITION), ("x-ratelimit-remaining-requests", "7")]
+            if request.path.endswith("/content"):
+                content_type, body = self.payload(request, LATIN1_CONTENT_BYTES)
+            else:
+                content_type, body = "application/json", json_bytes(self.file_object(record))
+            await send(writer, 200, [("Content-Type", content_type), *headers], body)
             return True
         if fault == "garbage":
             record["status"] = 200
