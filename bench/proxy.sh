@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ROUNDS="${ROUNDS:-3}"
+FLOOR_REQUESTS="${FLOOR_REQUESTS:-100000}"
 WRK_SECONDS="${WRK_SECONDS:-10}"
 WRK_CONNECTIONS=64
 SLOW_RATE=20M
@@ -376,6 +377,20 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
+# libcurl alone on the proxy's CPU, the upstream half of a small GET with nothing else (bench/curl_floor.c): a
+# ceiling for any proxy that forwards through libcurl, with a reused easy handle per slot and a fresh one per request.
+cc -O2 -o "$RUN_DIR/curl_floor" bench/curl_floor.c $(pkg-config --cflags --libs libcurl)
+declare -A FLOOR_RPS FLOOR_CPU
+for round in $(seq "$ROUNDS"); do
+    for mode in reuse fresh; do
+        read -r rps cpu < <(taskset -c "$PROXY_CPU" "$RUN_DIR/curl_floor" \
+            "${BASE[direct]}/v1/files/file-bench" "$FLOOR_REQUESTS" "$mode")
+        FLOOR_RPS[$mode]+="$rps "
+        FLOOR_CPU[$mode]+="$cpu "
+        echo "bench-proxy: libcurl floor round $round $mode: $rps requests/s, $cpu us CPU per request"
+    done
+done
+
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
@@ -525,6 +540,13 @@ row() { printf '  %-9s %-22s %-22s %s\n' "$@"; }
     done
     for target in "${TARGETS[@]}"; do
         echo "  rounds $target: req/s ${RPS[$target]% }; paced p50 ${P50[$target]% }; paced p99 ${P99[$target]% }"
+    done
+    echo "  libcurl floor: bench/curl_floor.c on CPU $PROXY_CPU, the same GET straight to the upstream, 64 transfers in" \
+        "flight, $FLOOR_REQUESTS requests per round, nothing else (no client side): the most req/s a proxy that" \
+        "forwards through libcurl could reach on this CPU"
+    for mode in reuse fresh; do
+        echo "    $mode easy handles: $(summary "${FLOOR_RPS[$mode]}") req/s," \
+            "$(summary "${FLOOR_CPU[$mode]}") us CPU per request; 0.8 x nginx would be $(awk -v n="$rps_ng" 'BEGIN { printf "%.0f", 0.8 * n }') req/s"
     done
     echo
     echo "filegate peak RSS (VmHWM): upload 2 GiB ${RSS[upload-2GiB]} KiB; download 2 GiB ${RSS[download-2GiB]} KiB;" \

@@ -25,13 +25,13 @@ public struct HTTPServer: Service {
 
     /// What filegate buffers for one client before its writes wait (NIO's default is 32/64 KiB).
     ///
-    /// A download's bytes come in batches of up to 256 KiB (the remote backend gathers curl's 16 KiB callbacks,
+    /// A download's bytes come in batches of up to 512 KiB (the remote backend gathers curl's 16 KiB callbacks,
     /// issue 3's notes): the low mark is one batch, so a writer resumes when a whole batch fits, and the high mark
     /// four, so a reading client is never starved between batches. A client that stops reading holds at most the
-    /// high mark plus the one batch being written, about 1.25 MiB, until `send_timeout_seconds` cuts it.
+    /// high mark plus the one batch being written, about 2.5 MiB, until `send_timeout_seconds` cuts it.
     static let writeBufferWatermarks = ChannelOptions.Types.WriteBufferWaterMark(
-        low: 256 * 1024,
-        high: 1024 * 1024
+        low: 512 * 1024,
+        high: 2048 * 1024
     )
 
     private let host: String

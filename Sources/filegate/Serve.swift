@@ -32,14 +32,16 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "filegate")
         let settings = try ConfigLoader.load(path: config)
         signal(SIGPIPE, SIG_IGN)
-        // File bodies pass through 256 KiB buffers allocated on one thread and freed on another; with glibc's
+        // File bodies pass through 512 KiB buffers allocated on one thread and freed on another; with glibc's
         // default of 8 arenas per core each thread's arena keeps its own freed buffers, and three 1 GiB rounds
         // each way peaked at 60 MiB RSS. Two arenas: 38 MiB, same throughput (notes of issue 3, `make bench`).
         _ = fg_malloc_limit_arenas(2)
-        // Body batches (256 KiB) are above glibc's 128 KiB mmap threshold, and the heap is trimmed above 128 KiB
+        // Body batches (512 KiB) are above glibc's 128 KiB mmap threshold, and the heap is trimmed above 128 KiB
         // free: each batch was fresh memory, faulted in page by page (160,000 faults per GiB downloaded) and
-        // handed back after its write. Kept in the heap they are reused (1 GiB download: 1.5 → 1.1 CPU s).
-        _ = fg_malloc_keep_buffers(4 * 1024 * 1024, 16 * 1024 * 1024)
+        // handed back after its write. Kept in the heap they are reused (1 GiB download: 1.5 → 1.1 CPU s). The
+        // heap keeps 8 MiB free at its top: with 16 MiB, peak RSS of a 1 GiB download was 55 MiB, with 8 MiB
+        // 49 MiB, faults and CPU the same within the noise.
+        _ = fg_malloc_keep_buffers(4 * 1024 * 1024, 8 * 1024 * 1024)
 
         let cpus = Self.usableCPUCount()
         let threadPool = NIOThreadPool(numberOfThreads: max(2, cpus))

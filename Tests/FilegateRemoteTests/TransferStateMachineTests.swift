@@ -226,17 +226,28 @@ import Testing
         #expect(machine.downloadedBytesBuffered == 0)
     }
 
-    @Test func uploadPausesWhileEmptyAndResumesWhenBytesArrive() {
+    @Test func uploadPausesWhileEmptyAndResumesForABatchAboveTheLowWatermark() {
         var machine = Self.machine(hasRequestBody: true)
         #expect(machine.readRequested(upTo: 10) == .pause)
         #expect(machine.sendPaused)
-        #expect(machine.producerAppended(Self.bytes(15)) == .resumeSend)
-        #expect(machine.producerAppended(Self.bytes(5, 2)) == .none)
+        #expect(machine.producerAppended(Self.bytes(15)) == .none)
+        #expect(machine.sendPaused)
+        #expect(machine.producerAppended(Self.bytes(5, 2)) == .resumeSend)
+        #expect(!machine.sendPaused)
         #expect(machine.readRequested(upTo: 10) == .send(Self.bytes(10), .none))
         #expect(machine.readRequested(upTo: 10) == .send(Self.bytes(5), .none))
         #expect(machine.readRequested(upTo: 10) == .send(Self.bytes(5, 2), .none))
         #expect(machine.readRequested(upTo: 10) == .pause)
         #expect(machine.producerFinished() == .resumeSend)
+        #expect(machine.readRequested(upTo: 10) == .end)
+    }
+
+    @Test func theEndOfTheBodyResumesAPausedUploadBelowTheLowWatermark() {
+        var machine = Self.machine(hasRequestBody: true)
+        #expect(machine.readRequested(upTo: 10) == .pause)
+        #expect(machine.producerAppended(Self.bytes(3)) == .none)
+        #expect(machine.producerFinished() == .resumeSend)
+        #expect(machine.readRequested(upTo: 10) == .send(Self.bytes(3), .none))
         #expect(machine.readRequested(upTo: 10) == .end)
     }
 

@@ -266,6 +266,9 @@ extension Transfer {
         mutating func producerAppended(_ chunk: ByteBuffer) -> AppendAction {
             guard cancellation == nil, uploadState == .open else { return .stop }
             upload.append(chunk)
+            // A paused curl is woken for a batch, not for each chunk: one wakeup per low watermark's worth of
+            // bytes. The producer only waits above the high watermark, so the batch always comes.
+            guard !upload.isDrained else { return .none }
             return takeSendPause()
         }
 
