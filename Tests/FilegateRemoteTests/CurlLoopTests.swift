@@ -249,6 +249,22 @@ import Testing
         }
     }
 
+    /// Small transfers run one after another on reused easy handles (`EasyHandlePool`): nothing of a transfer's
+    /// method or headers may reach the next.
+    @Test func aReusedEasyHandleCarriesNothingOfTheLastTransfer() async throws {
+        try await Self.withLoop { loop, upstream in
+            let url = upstream.baseURL + "/echo"
+            let deletion = UpstreamRequest(method: "DELETE", url: url, headers: [("X-Only-Once", "1")])
+            let retrieval = Self.get(url)
+            for request in [deletion, retrieval, deletion, retrieval] {
+                let response = try await loop.perform(request)
+                let echo = String(buffer: try await response.body.collect(upTo: 1024))
+                #expect(echo.contains(#""method":"\#(request.method)""#), "\(echo)")
+                #expect(echo.contains("x-only-once") == (request.method == "DELETE"), "\(echo)")
+            }
+        }
+    }
+
     @Test func performAfterShutdownIsUnavailable() async throws {
         let loop = CurlLoop(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let runner = Task { try await loop.run() }

@@ -164,6 +164,10 @@ private final class UpstreamHandler: ChannelInboundHandler {
         case "/status":
             let code = Int(query["code"] ?? "") ?? 500
             sendJSON(#"{"status":\#(code)}"#, status: .init(statusCode: code), context: context)
+        case "/echo":
+            // The request line's method and the header names, lowercased, in the order sent.
+            let names = head.headers.map { "\"\($0.name.lowercased())\"" }.joined(separator: ",")
+            sendJSON(#"{"method":"\#(head.method.rawValue)","headers":[\#(names)]}"#, context: context)
         case "/upload":
             sendJSON(#"{"bytes":\#(uploaded),"hash":"\#(String(uploadHash.value, radix: 16))"}"#, context: context)
         case "/bytes":

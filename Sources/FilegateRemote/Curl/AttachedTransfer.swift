@@ -37,10 +37,15 @@ final class AttachedTransfer {
     private var headDelivered = false
     private var head = ResponseHeadCollector()
 
-    init(transfer: Transfer, reactor: CurlReactor) throws(CurlError) {
+    init(transfer: Transfer, reactor: CurlReactor, easy: EasyHandle) {
         self.transfer = transfer
         self.reactor = reactor
-        self.easy = try EasyHandle()
+        self.easy = easy
+    }
+
+    /// Whether the easy handle keeps curl's default buffer sizes, so that it may serve another transfer.
+    var usesDefaultBuffers: Bool {
+        !transfer.request.receivesContent && transfer.request.body == nil
     }
 
     /// Configures the easy handle for `transfer.request`; the one place every option is set (STYLE.md §5).

@@ -25,6 +25,7 @@ final class CurlReactor {
     /// What the timerfd is armed for now.
     private var armedDeadline: MonotonicInstant?
     private var attached: [ObjectIdentifier: AttachedTransfer] = [:]
+    private let easyHandles = EasyHandlePool(capacity: 64)
     /// Transfers that gathered response bytes in the current round of curl's callbacks.
     private var startedBatches: [AttachedTransfer] = []
     private var stopping = false
@@ -218,7 +219,7 @@ final class CurlReactor {
         }
         let attached: AttachedTransfer
         do {
-            attached = try AttachedTransfer(transfer: transfer, reactor: self)
+            attached = AttachedTransfer(transfer: transfer, reactor: self, easy: try easyHandles.take())
         } catch {
             transfer.finished(.failure(error.gatewayError))
             return
@@ -253,6 +254,7 @@ final class CurlReactor {
         }
         attached.inMultiHandle = false
         self.attached[ObjectIdentifier(attached.transfer)] = nil
+        easyHandles.giveBack(attached.easy, defaultBuffers: attached.usesDefaultBuffers)
         Unmanaged.passUnretained(attached).release()
         attached.transfer.finished(outcome)
     }
@@ -264,6 +266,7 @@ final class CurlReactor {
             abort(transfer, .loopStopped)
         }
         loop.stop()
+        easyHandles.removeAll()
         multi = nil
         share = nil
         close(timerFD)

@@ -27,6 +27,17 @@ final class EasyHandle {
         errorBuffer.deallocate()
     }
 
+    /// Clears every option for the next transfer (`curl_easy_reset`), keeping what curl allocated for the last one;
+    /// the error buffer stays set.
+    /// - SeeAlso: https://curl.se/libcurl/c/curl_easy_reset.html
+    func reset() throws(CurlError) {
+        curl_easy_reset(rawValue)
+        curl_slist_free_all(headerList)
+        headerList = nil
+        errorBuffer[0] = 0
+        try check(fg_curl_easy_setopt_ptr(rawValue, CURLOPT_ERRORBUFFER, errorBuffer))
+    }
+
     /// What curl wrote into the error buffer for the last failure, or an empty string.
     var errorText: String {
         String(cString: errorBuffer)
