@@ -1,5 +1,6 @@
 import Crypto
 public import FilegateCore
+import FilegateWire
 
 /// The configured clients' key hashes, and the check that tells which client a request's headers are
 /// (DESIGN.md "Auth").
@@ -37,7 +38,7 @@ public struct ClientKeyring: Sendable {
             throw GatewayError(.unauthorized, "An api-key or Authorization header held more than one value.")
         }
         let candidates =
-            apiKeyValues.map { Self.trimmed(Substring($0)) }.filter { !$0.isEmpty }
+            apiKeyValues.map { ASCII.trimmed(Substring($0)) }.filter { !$0.isEmpty }
             + authorizationValues.compactMap(Self.bearerToken)
         guard !candidates.isEmpty else {
             throw GatewayError(
@@ -71,19 +72,12 @@ public struct ClientKeyring: Sendable {
 
     /// The token of a `Bearer` credential; `nil` for other schemes and empty tokens.
     private static func bearerToken(_ value: String) -> Substring? {
-        let trimmedValue = trimmed(Substring(value))
+        let trimmedValue = ASCII.trimmed(Substring(value))
         guard let space = trimmedValue.firstIndex(where: { $0 == " " || $0 == "\t" }),
             trimmedValue[..<space].lowercased() == "bearer"
         else { return nil }
-        let token = trimmed(trimmedValue[space...])
+        let token = ASCII.trimmed(trimmedValue[space...])
         return token.isEmpty ? nil : token
-    }
-
-    private static func trimmed(_ text: Substring) -> Substring {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = text.firstIndex(where: { !isBlank($0) }), let end = text.lastIndex(where: { !isBlank($0) })
-        else { return "" }
-        return text[start...end]
     }
 
     /// Equal length and bytes, with every byte compared whatever the earlier ones were.

@@ -14,14 +14,20 @@ final class OutboundBytesGauge: ChannelDuplexHandler {
 
     private let logger: Logger
     private var peak = 0
+    /// Looked up once rather than per write: `syncOptions` makes a new existential on every call.
+    private var options: (any NIOSynchronousChannelOptions)?
 
     init(logger: Logger) {
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        options = context.channel.syncOptions
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         context.write(data, promise: promise)
-        if let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes), buffered > peak {
+        if let buffered = try? options?.getOption(.bufferedWritableBytes), buffered > peak {
             peak = buffered
         }
     }

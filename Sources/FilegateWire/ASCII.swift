@@ -1,7 +1,8 @@
 /// Byte classes and small byte-level helpers shared by the request and multipart parsers.
 ///
-/// RFC 9110 §5.6.2 (token), §5.5 (field values); kept in one place so both parsers refuse the same bytes.
-enum ASCII {
+/// RFC 9110 §5.6.2 (token), §5.5 (field values); kept in one place so both parsers refuse the same bytes. Its
+/// trimming is public: every module that reads a field value trims it the same way.
+public enum ASCII {
     static let nul: UInt8 = 0x00
     static let tab: UInt8 = 0x09
     static let lf: UInt8 = 0x0A
@@ -63,11 +64,20 @@ enum ASCII {
     }
 
     /// `bytes` without leading and trailing SP/HTAB.
-    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    public static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         guard let first = bytes.firstIndex(where: { !isWhitespace($0) }),
             let last = bytes.lastIndex(where: { !isWhitespace($0) })
         else { return bytes[bytes.endIndex...] }
         return bytes[first...last]
+    }
+
+    /// `text` without leading and trailing SP/HTAB, found on its UTF-8 bytes (neither byte is ever part of a
+    /// longer scalar, so the bounds fall between scalars).
+    public static func trimmed(_ text: Substring) -> Substring {
+        guard let first = text.utf8.firstIndex(where: { !isWhitespace($0) }),
+            let last = text.utf8.lastIndex(where: { !isWhitespace($0) })
+        else { return text[text.endIndex...] }
+        return text[first..<text.utf8.index(after: last)]
     }
 
     static func string(_ bytes: some Collection<UInt8>) -> String {

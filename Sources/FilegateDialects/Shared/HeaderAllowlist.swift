@@ -85,10 +85,8 @@ public enum HeaderAllowlist {
     private static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
         var tokens: Set<String> = []
         for value in headers["Connection"] {
-            for var token in value.split(separator: ",") {
-                while let first = token.first, isWhitespace(first) { token.removeFirst() }
-                while let last = token.last, isWhitespace(last) { token.removeLast() }
-                if !token.isEmpty { tokens.insert(lowercased(String(token))) }
+            for token in value.split(separator: ",").map(ASCII.trimmed) where !token.isEmpty {
+                tokens.insert(lowercased(String(token)))
             }
         }
         return tokens
@@ -107,11 +105,18 @@ public enum HeaderAllowlist {
             if let entry = allowed.first(where: { HTTPHeaders.namesEqual($0.name, name) }) {
                 if case .single = entry.occurrence, headers[name].count != 1 { continue }
                 passed.append((entry.name, value))
-            } else if ratelimit, name.utf8.count > 12, lowercased(name).hasPrefix("x-ratelimit-") {
+            } else if ratelimit, isRateLimitName(name) {
                 passed.append((lowercased(name), value))
             }
         }
         return passed
+    }
+
+    /// Whether `name` is `x-ratelimit-` and more, in any case; without lowercasing a copy of every name.
+    private static func isRateLimitName(_ name: String) -> Bool {
+        let prefix = "x-ratelimit-".utf8
+        return name.utf8.count > prefix.count
+            && zip(name.utf8, prefix).allSatisfy { ((0x41...0x5A).contains($0) ? $0 + 0x20 : $0) == $1 }
     }
 
     /// Whether a value can be written into a header line as it is: no control byte but HTAB (RFC 9110 §5.5).
@@ -121,10 +126,6 @@ public enum HeaderAllowlist {
 
     private static func isPlausibleRequestID(_ value: String) -> Bool {
         (1...200).contains(value.utf8.count) && value.utf8.allSatisfy { (0x21...0x7E).contains($0) }
-    }
-
-    private static func isWhitespace(_ character: Character) -> Bool {
-        character == " " || character == "\t"
     }
 
     /// ASCII lowercase; header names are ASCII tokens, and other bytes are left as they are.

@@ -114,21 +114,30 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// Writes a JSON string: quotes, backslashes and control characters escaped, everything else as UTF-8.
+    /// Writes a JSON string: quotes, backslashes and control characters escaped, everything else as UTF-8. The runs
+    /// between escapes are written whole: a file object's strings rarely hold one, and byte by byte this was 2% of
+    /// a small GET's CPU.
     private static func writeString(_ text: String, to buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): buffer.writeString("\\\"")
-            case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-            case UInt8(ascii: "\n"): buffer.writeString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeString("\\r")
-            case UInt8(ascii: "\t"): buffer.writeString("\\t")
-            case 0..<0x20:
-                let hex = String(byte, radix: 16, uppercase: false)
-                buffer.writeString("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-            default: buffer.writeInteger(byte)
+        var text = text
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for (index, byte) in bytes.enumerated()
+            where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                default:
+                    let hex = String(byte, radix: 16, uppercase: false)
+                    buffer.writeString("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+                }
             }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
         }
         buffer.writeInteger(UInt8(ascii: "\""))
     }

@@ -29,14 +29,14 @@ struct ResponseHeadCollector {
             bytes.removeLast()
         }
         guard let first = bytes.first else { return .endOfHead }
-        if bytes.starts(with: Array("HTTP/".utf8)) {
+        if bytes.starts(with: Self.statusLinePrefix) {
             fields.removeAll()
             return .partOfHead
         }
         if first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") {
             // An obsolete line folding (RFC 9112 §5.2): the line continues the previous field's value.
             guard !fields.isEmpty else { return .partOfHead }
-            guard let continuation = String(validating: Self.trimmed(bytes[...]), as: UTF8.self) else {
+            guard let continuation = String(validating: ASCII.trimmed(bytes[...]), as: UTF8.self) else {
                 fields.removeLast()
                 return .partOfHead
             }
@@ -45,22 +45,16 @@ struct ResponseHeadCollector {
         }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
             let name = String(validating: bytes[..<colon], as: UTF8.self),
-            let value = String(validating: Self.trimmed(bytes[(colon + 1)...]), as: UTF8.self)
+            let value = String(validating: ASCII.trimmed(bytes[(colon + 1)...]), as: UTF8.self)
         else { return .partOfHead }
         fields.append((name, value))
         return .partOfHead
     }
 
+    private static let statusLinePrefix = Array("HTTP/".utf8)
+
     /// Forgets the fields, for a head that is not the final one.
     mutating func reset() {
         fields.removeAll()
-    }
-
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let start = bytes.firstIndex(where: { !isBlank($0) }),
-            let end = bytes.lastIndex(where: { !isBlank($0) })
-        else { return [] }
-        return bytes[start...end]
     }
 }
