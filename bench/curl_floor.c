@@ -5,7 +5,7 @@
 // discarded. Nothing else: no client side, no parsing, no translation. Whatever filegate does besides, it cannot
 // go faster than this on the same CPU. Prints "requests/s cpu_us_per_request" for the transfers after a warm-up.
 //
-// usage: curl_floor URL REQUESTS reuse|fresh
+// usage: curl_floor URL KEY REQUESTS reuse|fresh   (KEY: the upstream's, sent as Authorization: Bearer KEY)
 //   reuse  one easy handle per slot, added again after each transfer (curl keeps its buffers)
 //   fresh  a new easy handle per transfer, as filegate makes one today
 #include <curl/curl.h>
@@ -52,15 +52,17 @@ static double wall_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 4 || (strcmp(argv[3], "reuse") != 0 && strcmp(argv[3], "fresh") != 0)) {
-        fprintf(stderr, "usage: curl_floor URL REQUESTS reuse|fresh\n");
+    if (argc != 5 || (strcmp(argv[4], "reuse") != 0 && strcmp(argv[4], "fresh") != 0)) {
+        fprintf(stderr, "usage: curl_floor URL KEY REQUESTS reuse|fresh\n");
         return 2;
     }
     const char *url = argv[1];
-    long requests = atol(argv[2]);
-    int reuse = strcmp(argv[3], "reuse") == 0;
+    long requests = atol(argv[3]);
+    int reuse = strcmp(argv[4], "reuse") == 0;
     curl_global_init(CURL_GLOBAL_ALL);
-    struct curl_slist *headers = curl_slist_append(NULL, "Authorization: Bearer fg-bench-upstream-key");
+    char authorization[512];
+    snprintf(authorization, sizeof authorization, "Authorization: Bearer %s", argv[2]);
+    struct curl_slist *headers = curl_slist_append(NULL, authorization);
     headers = curl_slist_append(headers, "Expect:");
     headers = curl_slist_append(headers, "Accept:");
     CURLM *multi = curl_multi_init();

@@ -11,7 +11,8 @@
 # Three targets, the same clients (curl, wrk) against each: the upstream directly; nginx as a reverse proxy set up
 # as a careful operator would; filegate (release build) with one `openai` backend on the upstream. The proxy under
 # test runs on CPU 0, client and upstream on CPU 1. Rounds are interleaved (each round visits every target, the
-# order rotating). Results go to bench/results/proxy.txt; the exit status is 1 when a target of issue 4 fails.
+# order rotating). Then each half of filegate's small GET alone, as a floor: libcurl (bench/curl_floor.c) and SwiftNIO
+# (bench/nio-floor). Results go to bench/results/proxy.txt; the exit status is 1 when a target of issue 4 fails.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -56,6 +57,7 @@ fi
 
 echo "bench-proxy: release build (.build-release)"
 swift build -c release --scratch-path .build-release
+swift build -c release --package-path bench/nio-floor
 
 mkdir -p "$WORK" bench/results
 if [[ ! -f "$SOURCE_1G" || "$(stat -c %s "$SOURCE_1G")" -ne "$GIB" ]]; then
@@ -377,19 +379,35 @@ for round in $(seq "$ROUNDS"); do
     done
 done
 
-# libcurl alone on the proxy's CPU, the upstream half of a small GET with nothing else (bench/curl_floor.c): a
-# ceiling for any proxy that forwards through libcurl, with a reused easy handle per slot and a fresh one per request.
+# The two halves of a small GET through filegate, each alone on the proxy's CPU, nothing else: libcurl's upstream
+# half (bench/curl_floor.c; an easy handle reused per slot, or a fresh one per request) and SwiftNIO's client half
+# (bench/nio-floor: read a head, write a fixed answer). Together they bound what filegate's design can reach.
 cc -O2 -o "$RUN_DIR/curl_floor" bench/curl_floor.c $(pkg-config --cflags --libs libcurl)
+NIO_FLOOR_PORT="$(free_port)"
+taskset -c "$PROXY_CPU" bench/nio-floor/.build/release/nio-floor "$NIO_FLOOR_PORT" > "$RUN_DIR/nio-floor.log" 2>&1 &
+NIO_FLOOR_PID=$!
+PIDS+=("$NIO_FLOOR_PID")
+until grep -q listening "$RUN_DIR/nio-floor.log"; do sleep 0.1; done
+KEY[nio-floor]="$CLIENT_KEY"
+BASE[nio-floor]="http://127.0.0.1:$NIO_FLOOR_PORT"
 declare -A FLOOR_RPS FLOOR_CPU
 for round in $(seq "$ROUNDS"); do
     for mode in reuse fresh; do
         read -r rps cpu < <(taskset -c "$PROXY_CPU" "$RUN_DIR/curl_floor" \
-            "${BASE[direct]}/v1/files/file-bench" "$FLOOR_REQUESTS" "$mode")
+            "${BASE[direct]}/v1/files/file-bench" "$UPSTREAM_KEY" "$FLOOR_REQUESTS" "$mode")
         FLOOR_RPS[$mode]+="$rps "
         FLOOR_CPU[$mode]+="$cpu "
         echo "bench-proxy: libcurl floor round $round $mode: $rps requests/s, $cpu us CPU per request"
     done
+    ticks="$(cpu_ticks "$NIO_FLOOR_PID")"
+    read -r rps _ < <(run_wrk nio-floor "$WRK_SECONDS" "$RUN_DIR/report.lua")
+    cpu="$(awk -v t="$(( $(cpu_ticks "$NIO_FLOOR_PID") - ticks ))" -v hz="$CLK_TCK" -v r="$rps" -v s="$WRK_SECONDS" \
+        'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')"
+    FLOOR_RPS[nio]+="$rps "
+    FLOOR_CPU[nio]+="$cpu "
+    echo "bench-proxy: SwiftNIO floor round $round: $rps requests/s, $cpu us CPU per request"
 done
+stop_pid "$NIO_FLOOR_PID"
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 best() { printf '%s\n' "$@" | sort -g | tail -1; }
@@ -541,13 +559,16 @@ row() { printf '  %-9s %-22s %-22s %s\n' "$@"; }
     for target in "${TARGETS[@]}"; do
         echo "  rounds $target: req/s ${RPS[$target]% }; paced p50 ${P50[$target]% }; paced p99 ${P99[$target]% }"
     done
-    echo "  libcurl floor: bench/curl_floor.c on CPU $PROXY_CPU, the same GET straight to the upstream, 64 transfers in" \
-        "flight, $FLOOR_REQUESTS requests per round, nothing else (no client side): the most req/s a proxy that" \
-        "forwards through libcurl could reach on this CPU"
+    echo "  floors, each half of filegate's small GET alone on CPU $PROXY_CPU (0.8 x nginx's median would be" \
+        "$(awk -v n="$rps_ng" 'BEGIN { printf "%.0f", 0.8 * n }') req/s, $(awk -v n="$rps_ng" 'BEGIN { printf "%.1f", 1e6 / (0.8 * n) }') us per request):"
+    echo "    libcurl, bench/curl_floor.c: the same GET straight to the upstream, 64 transfers in flight," \
+        "$FLOOR_REQUESTS requests per round, no client side"
     for mode in reuse fresh; do
-        echo "    $mode easy handles: $(summary "${FLOOR_RPS[$mode]}") req/s," \
-            "$(summary "${FLOOR_CPU[$mode]}") us CPU per request; 0.8 x nginx would be $(awk -v n="$rps_ng" 'BEGIN { printf "%.0f", 0.8 * n }') req/s"
+        echo "      $mode easy handles: $(summary "${FLOOR_RPS[$mode]}") req/s," \
+            "$(summary "${FLOOR_CPU[$mode]}") us CPU per request"
     done
+    echo "    SwiftNIO, bench/nio-floor: wrk as above against a server that reads a head and writes a fixed file object," \
+        "no parsing, no upstream: $(summary "${FLOOR_RPS[nio]}") req/s, $(summary "${FLOOR_CPU[nio]}") us CPU per request"
     echo
     echo "filegate peak RSS (VmHWM): upload 2 GiB ${RSS[upload-2GiB]} KiB; download 2 GiB ${RSS[download-2GiB]} KiB;" \
         "download 2 GiB at $SLOW_RATE/s ${RSS[download-2GiB-slow]} KiB"

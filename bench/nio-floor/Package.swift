@@ -1,0 +1,21 @@
+// swift-tools-version:6.1
+// make bench-proxy's SwiftNIO floor (bench/proxy.sh): a separate package, so that `make test` never builds it.
+
+import PackageDescription
+
+let package = Package(
+    name: "nio-floor",
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2")
+    ],
+    targets: [
+        .executableTarget(
+            name: "nio-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        )
+    ]
+)
