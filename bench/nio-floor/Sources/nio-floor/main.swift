@@ -7,8 +7,12 @@ import Glibc
 import NIOCore
 import NIOPosix
 
-let body = #"{"id":"file-bench","object":"file","bytes":1073741824,"created_at":1700000000,"filename":"1GiB.bin","purpose":"fine-tune","status":"processed","status_details":null}"#
-let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+let body =
+    #"{"id":"file-bench","object":"file","bytes":1073741824,"created_at":1700000000,"filename":"1GiB.bin","#
+    + #""purpose":"fine-tune","status":"processed","status_details":null}"#
+let answer =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n"
+    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
 
 final class FixedAnswerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
