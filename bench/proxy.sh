@@ -381,10 +381,11 @@ done
 
 # The two halves of a small GET through filegate, each alone on the proxy's CPU, nothing else: libcurl's upstream
 # half (bench/curl_floor.c; an easy handle reused per slot, or a fresh one per request) and SwiftNIO's client half
-# (bench/nio-floor: read a head, write a fixed answer). Together they bound what filegate's design can reach.
+# (bench/nio-floor server: read a head, write a fixed answer). Together they bound what filegate's design can reach.
+# For comparison, the upstream half on NIOHTTP1 instead of libcurl (bench/nio-floor client).
 cc -O2 -o "$RUN_DIR/curl_floor" bench/curl_floor.c $(pkg-config --cflags --libs libcurl)
 NIO_FLOOR_PORT="$(free_port)"
-taskset -c "$PROXY_CPU" bench/nio-floor/.build/release/nio-floor "$NIO_FLOOR_PORT" > "$RUN_DIR/nio-floor.log" 2>&1 &
+taskset -c "$PROXY_CPU" bench/nio-floor/.build/release/nio-floor server "$NIO_FLOOR_PORT" > "$RUN_DIR/nio-floor.log" 2>&1 &
 NIO_FLOOR_PID=$!
 PIDS+=("$NIO_FLOOR_PID")
 until grep -q listening "$RUN_DIR/nio-floor.log"; do sleep 0.1; done
@@ -399,6 +400,11 @@ for round in $(seq "$ROUNDS"); do
         FLOOR_CPU[$mode]+="$cpu "
         echo "bench-proxy: libcurl floor round $round $mode: $rps requests/s, $cpu us CPU per request"
     done
+    read -r rps cpu < <(taskset -c "$PROXY_CPU" bench/nio-floor/.build/release/nio-floor client \
+        "${BASE[direct]}/v1/files/file-bench" "$UPSTREAM_KEY" "$FLOOR_REQUESTS")
+    FLOOR_RPS[nio-client]+="$rps "
+    FLOOR_CPU[nio-client]+="$cpu "
+    echo "bench-proxy: NIOHTTP1 client floor round $round: $rps requests/s, $cpu us CPU per request"
     ticks="$(cpu_ticks "$NIO_FLOOR_PID")"
     read -r rps _ < <(run_wrk nio-floor "$WRK_SECONDS" "$RUN_DIR/report.lua")
     cpu="$(awk -v t="$(( $(cpu_ticks "$NIO_FLOOR_PID") - ticks ))" -v hz="$CLK_TCK" -v r="$rps" -v s="$WRK_SECONDS" \
@@ -567,8 +573,10 @@ row() { printf '  %-9s %-22s %-22s %s\n' "$@"; }
         echo "      $mode easy handles: $(summary "${FLOOR_RPS[$mode]}") req/s," \
             "$(summary "${FLOOR_CPU[$mode]}") us CPU per request"
     done
-    echo "    SwiftNIO, bench/nio-floor: wrk as above against a server that reads a head and writes a fixed file object," \
-        "no parsing, no upstream: $(summary "${FLOOR_RPS[nio]}") req/s, $(summary "${FLOOR_CPU[nio]}") us CPU per request"
+    echo "    SwiftNIO, bench/nio-floor server: wrk as above against a server that reads a head and writes a fixed file" \
+        "object, no parsing, no upstream: $(summary "${FLOOR_RPS[nio]}") req/s, $(summary "${FLOOR_CPU[nio]}") us CPU per request"
+    echo "    for comparison, the upstream half on NIOHTTP1 instead of libcurl, bench/nio-floor client: the same GET," \
+        "64 keep-alive connections: $(summary "${FLOOR_RPS[nio-client]}") req/s, $(summary "${FLOOR_CPU[nio-client]}") us CPU per request"
     echo
     echo "filegate peak RSS (VmHWM): upload 2 GiB ${RSS[upload-2GiB]} KiB; download 2 GiB ${RSS[download-2GiB]} KiB;" \
         "download 2 GiB at $SLOW_RATE/s ${RSS[download-2GiB-slow]} KiB"

@@ -1,69 +1,24 @@
-// The least a SwiftNIO HTTP/1.1 server does per keep-alive request: read until the end of the head, write one
-// fixed answer the size of a file object. No header parsing, no routing, no upstream. Whatever filegate does besides
-// (and libcurl's upstream half, bench/curl_floor.c), it cannot go faster than this on the same CPU.
+// make bench-proxy's SwiftNIO floors: what SwiftNIO alone costs for each half of a small GET through a proxy.
 //
-// usage: nio-floor PORT   (one event loop; prints "listening" once bound)
+//   nio-floor server PORT
+//       The client half: read until the end of each head, write one fixed answer the size of a file object. No
+//       header parsing, no routing, no upstream. Prints "listening on PORT" once bound.
+//   nio-floor client URL KEY REQUESTS
+//       The upstream half, as an HTTP/1.1 client on NIOHTTP1 would do it instead of libcurl (bench/curl_floor.c):
+//       GET URL with `Authorization: Bearer KEY` on 64 keep-alive connections, each sending its next request when
+//       an answer ends, bodies dropped. Prints "requests/s cpu_us_per_request" for REQUESTS after a warm-up.
+//
+// One event loop either way; whatever a proxy does besides, it cannot go faster than this on the same CPU.
 import Glibc
-import NIOCore
-import NIOPosix
 
-let body =
-    #"{"id":"file-bench","object":"file","bytes":1073741824,"created_at":1700000000,"filename":"1GiB.bin","#
-    + #""purpose":"fine-tune","status":"processed","status_details":null}"#
-let answer =
-    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_0123456789abcdef0123456789abcdef\r\n"
-    + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-
-final class FixedAnswerHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-
-    private var pending = ByteBuffer()
-    private let answerBuffer = ByteBuffer(string: answer)
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
-        pending.writeBuffer(&bytes)
-        while let end = Self.headEnd(in: pending) {
-            pending.moveReaderIndex(forwardBy: end)
-            context.write(wrapOutboundOut(answerBuffer), promise: nil)
-        }
-        pending.discardReadBytes()
-    }
-
-    /// The offset just past the first CRLFCRLF among the readable bytes.
-    private static func headEnd(in buffer: ByteBuffer) -> Int? {
-        buffer.withUnsafeReadableBytes { bytes -> Int? in
-            var index = 3
-            while index < bytes.count {
-                if bytes[index] == 0x0A, bytes[index - 1] == 0x0D, bytes[index - 2] == 0x0A, bytes[index - 3] == 0x0D {
-                    return index + 1
-                }
-                index += 1
-            }
-            return nil
-        }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        context.flush()
-    }
+let arguments = CommandLine.arguments.dropFirst()
+switch (arguments.first, arguments.count) {
+case ("server", 2):
+    try runServer(port: Int(arguments.last!)!)
+case ("client", 4):
+    let values = Array(arguments.dropFirst())
+    try runClient(url: values[0], key: values[1], requests: Int(values[2])!)
+default:
+    print("usage: nio-floor server PORT | nio-floor client URL KEY REQUESTS")
+    exit(2)
 }
-
-let port = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 18090
-let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let server = try ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 256)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-    .childChannelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(FixedAnswerHandler())
-        }
-    }
-    .bind(host: "127.0.0.1", port: port)
-    .wait()
-print("listening on \(port)")
-// Flushed at once: under bench/proxy.sh stdout is a file, and the script waits for this line.
-fflush(nil)
-try server.closeFuture.wait()
