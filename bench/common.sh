@@ -1,5 +1,12 @@
 # Sourced by the bench scripts: filegate started, awaited and stopped the same way everywhere.
 
+# The commit measured, marked when files other than bench/results/ differ from it: a results file is rewritten while
+# its report is written (tee truncates it first), so it must not count as a local change.
+commit_measured() {
+    printf '%s' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    git diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || printf ' (with local changes)'
+}
+
 # launch_filegate LABEL CONFIG LOG [WRAPPER...]: starts BIN on CONFIG as a background job of the calling shell, with
 # the proxy variables removed and run through WRAPPER (env assignments, then a command such as `taskset -c 0`), and
 # waits for its "listening on" line; sets FILEGATE_PID and BASE, or prints the log under LABEL and exits 1.

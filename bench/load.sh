@@ -75,7 +75,7 @@ PY
 {
     echo "filegate load bench (make load)"
     echo "date:        $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    echo "commit:      $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "commit:      $(commit_measured)"
     echo "machine:     $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); shared with other work, nothing pinned: latencies include it"
     echo "binary:      swift build -c release --scratch-path .build-release -> $BIN, local backend under $WORK/load.*/data"
     echo "load:        $CONNECTIONS keep-alive connections (bench/load_client.py, 2 processes, asyncio, raw sockets),"

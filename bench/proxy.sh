@@ -511,7 +511,7 @@ row() { printf '  %-9s %-22s %-22s %s\n' "$@"; }
 {
     echo "filegate against nginx as a reverse proxy, one fast upstream (issue 4)"
     echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    echo "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with local changes)')"
+    echo "commit:    $(commit_measured)"
     echo "machine:   $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
         "$(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr); shared with" \
         "other builds, so figures are noisy"

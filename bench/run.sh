@@ -81,7 +81,7 @@ verdict="under"
 {
     echo "filegate local-backend bench"
     echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-    echo "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')"
+    echo "commit:    $(commit_measured)"
     echo "machine:   $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
     echo "tools:     $(swift --version 2>&1 | head -1); $(curl --version | head -1 | cut -d' ' -f1-2)"
     echo "binary:    swift build -c release --scratch-path .build-release -> $BIN"
