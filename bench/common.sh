@@ -7,6 +7,19 @@ commit_measured() {
     git diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || printf ' (with local changes)'
 }
 
+# await_ready PID CHECK...: runs CHECK (a command and its arguments) every 0.1 s until it succeeds (0), or until
+# PID has exited or 20 s have passed (1): the one wait for a server the scripts start.
+await_ready() {
+    local pid="$1"
+    shift
+    for _ in $(seq 200); do
+        "$@" && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
 # launch_filegate LABEL CONFIG LOG [WRAPPER...]: starts BIN on CONFIG as a background job of the calling shell, with
 # the proxy variables removed and run through WRAPPER (env assignments, then a command such as `taskset -c 0`), and
 # waits for its "listening on" line; sets FILEGATE_PID and BASE, or prints the log under LABEL and exits 1.
@@ -16,15 +29,11 @@ launch_filegate() {
     env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
         "$@" "$BIN" serve --config "$config" > "$log" 2>&1 &
     FILEGATE_PID=$!
-    BASE=""
-    for _ in $(seq 200); do
-        if line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$log")"; then
-            BASE="http://${line#listening on http://}"
-            return
-        fi
-        kill -0 "$FILEGATE_PID" 2>/dev/null || break
-        sleep 0.1
-    done
+    if await_ready "$FILEGATE_PID" grep -q 'listening on http://' "$log"; then
+        line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$log")"
+        BASE="http://${line#listening on http://}"
+        return
+    fi
     echo "$label: filegate did not start; its log:" >&2
     cat "$log" >&2
     exit 1

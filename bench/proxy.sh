@@ -213,23 +213,23 @@ cat > "$RUN_DIR/filegate.json" <<EOF
 }
 EOF
 
+# Whether the nginx master MASTER has its worker and answers on PORT.
+nginx_serves() {
+    pgrep -P "$1" > /dev/null && "${CURL[@]}" -o /dev/null "http://127.0.0.1:$2/" 2>/dev/null
+}
+
 # Starts nginx on a CPU, in the foreground of a background job of this shell; sets STARTED_MASTER and
 # STARTED_WORKER once it serves.
 start_nginx() {
-    local name="$1" cpu="$2" port="$3" worker=""
+    local name="$1" cpu="$2" port="$3"
     taskset -c "$cpu" nginx -p "$RUN_DIR" -e "$RUN_DIR/$name-error.log" -c "$RUN_DIR/$name.conf" \
         -g 'daemon off;' > "$RUN_DIR/$name.out" 2>&1 &
     STARTED_MASTER=$!
     PIDS+=("$STARTED_MASTER")
-    for _ in $(seq 100); do
-        worker="$(pgrep -P "$STARTED_MASTER" | head -1 || true)"
-        if [[ -n "$worker" ]] && "${CURL[@]}" -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null; then
-            STARTED_WORKER="$worker"
-            return
-        fi
-        kill -0 "$STARTED_MASTER" 2>/dev/null || break
-        sleep 0.1
-    done
+    if await_ready "$STARTED_MASTER" nginx_serves "$STARTED_MASTER" "$port"; then
+        STARTED_WORKER="$(pgrep -P "$STARTED_MASTER" | head -1)"
+        return
+    fi
     echo "bench-proxy: nginx $name did not start:" >&2
     cat "$RUN_DIR/$name.out" "$RUN_DIR/$name-error.log" >&2 || true
     exit 1
@@ -388,7 +388,11 @@ NIO_FLOOR_PORT="$(free_port)"
 taskset -c "$PROXY_CPU" bench/nio-floor/.build/release/nio-floor server "$NIO_FLOOR_PORT" > "$RUN_DIR/nio-floor.log" 2>&1 &
 NIO_FLOOR_PID=$!
 PIDS+=("$NIO_FLOOR_PID")
-until grep -q listening "$RUN_DIR/nio-floor.log"; do sleep 0.1; done
+if ! await_ready "$NIO_FLOOR_PID" grep -q listening "$RUN_DIR/nio-floor.log"; then
+    echo "bench-proxy: nio-floor did not start:" >&2
+    cat "$RUN_DIR/nio-floor.log" >&2
+    exit 1
+fi
 KEY[nio-floor]="$CLIENT_KEY"
 BASE[nio-floor]="http://127.0.0.1:$NIO_FLOOR_PORT"
 declare -A FLOOR_RPS FLOOR_CPU
