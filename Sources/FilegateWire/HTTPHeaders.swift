@@ -68,6 +68,11 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
         ASCII.equalsIgnoringCase(lhs, rhs)
     }
 
+    /// How many fields have that name, without collecting their values.
+    public func count(name: String) -> Int {
+        fields.reduce(0) { count, field in ASCII.equalsIgnoringCase(field.name, name) ? count + 1 : count }
+    }
+
     public func contains(name: String) -> Bool {
         fields.contains { ASCII.equalsIgnoringCase($0.name, name) }
     }

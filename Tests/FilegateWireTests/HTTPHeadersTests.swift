@@ -11,6 +11,8 @@ struct HTTPHeadersTests {
         #expect(headers.first(name: "Missing") == nil)
         #expect(headers.contains(name: "X-REQUEST-ID"))
         #expect(!headers.contains(name: "x-request"))
+        #expect(headers.count(name: "content-TYPE") == 2)
+        #expect(headers.count(name: "x-request") == 0)
         #expect(headers.count == 3)
         #expect(headers.map(\.name) == ["Content-Type", "x-request-id", "CONTENT-TYPE"])
     }

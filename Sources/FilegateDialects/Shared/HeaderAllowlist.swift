@@ -103,7 +103,7 @@ public enum HeaderAllowlist {
         for (name, value) in headers {
             guard isSafeValue(value), named.isEmpty || !named.contains(lowercased(name)) else { continue }
             if let entry = allowed.first(where: { HTTPHeaders.namesEqual($0.name, name) }) {
-                if case .single = entry.occurrence, headers[name].count != 1 { continue }
+                if case .single = entry.occurrence, headers.count(name: name) != 1 { continue }
                 passed.append((entry.name, value))
             } else if ratelimit, isRateLimitName(name) {
                 passed.append((lowercased(name), value))
