@@ -249,12 +249,13 @@ final class CurlReactor {
         guard attached.inMultiHandle else { return }
         do {
             try multi?.remove(attached.easy)
+            // Only a handle curl let go of may serve another transfer.
+            easyHandles.giveBack(attached.easy, defaultBuffers: attached.usesDefaultBuffers)
         } catch {
             logger.error("curl_multi_remove_handle failed", metadata: [LogKey.error: "\(error)"])
         }
         attached.inMultiHandle = false
         self.attached[ObjectIdentifier(attached.transfer)] = nil
-        easyHandles.giveBack(attached.easy, defaultBuffers: attached.usesDefaultBuffers)
         Unmanaged.passUnretained(attached).release()
         attached.transfer.finished(outcome)
     }
