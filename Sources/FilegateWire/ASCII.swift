@@ -54,7 +54,8 @@ public enum ASCII {
         }
     }
 
-    static func lowercased(_ byte: UInt8) -> UInt8 {
+    /// The byte's lower case if it is an ASCII capital; every other byte as it is.
+    public static func lowercased(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
     }
 

@@ -116,7 +116,7 @@ public enum HeaderAllowlist {
     private static func isRateLimitName(_ name: String) -> Bool {
         let prefix = "x-ratelimit-".utf8
         return name.utf8.count > prefix.count
-            && zip(name.utf8, prefix).allSatisfy { ((0x41...0x5A).contains($0) ? $0 + 0x20 : $0) == $1 }
+            && zip(name.utf8, prefix).allSatisfy { ASCII.lowercased($0) == $1 }
     }
 
     /// Whether a value can be written into a header line as it is: no control byte but HTAB (RFC 9110 §5.5).
@@ -130,6 +130,6 @@ public enum HeaderAllowlist {
 
     /// ASCII lowercase; header names are ASCII tokens, and other bytes are left as they are.
     private static func lowercased(_ text: String) -> String {
-        String(decoding: text.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
+        String(decoding: text.utf8.map(ASCII.lowercased), as: UTF8.self)
     }
 }

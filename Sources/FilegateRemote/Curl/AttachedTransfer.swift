@@ -103,8 +103,8 @@ final class AttachedTransfer {
         var hasAccept = false
         var hasExpect = false
         for (name, value) in headers {
-            if lowercasedASCII(name) == "accept" { hasAccept = true }
-            if lowercasedASCII(name) == "expect" { hasExpect = true }
+            if HTTPHeaders.namesEqual(name, "accept") { hasAccept = true }
+            if HTTPHeaders.namesEqual(name, "expect") { hasExpect = true }
             // curl sends `Name;` for a field with an empty value; `Name:` would remove the field.
             lines.append(value.isEmpty ? "\(name);" : "\(name): \(value)")
         }
@@ -214,11 +214,6 @@ final class AttachedTransfer {
 
 @available(*, unavailable)
 extension AttachedTransfer: Sendable {}
-
-/// ASCII lower case of a header name, for comparisons.
-private func lowercasedASCII(_ name: String) -> String {
-    String(decoding: name.utf8.map { (0x41...0x5A).contains($0) ? $0 + 0x20 : $0 }, as: UTF8.self)
-}
 
 private func attached(_ userData: UnsafeMutableRawPointer) -> AttachedTransfer {
     Unmanaged<AttachedTransfer>.fromOpaque(userData).takeUnretainedValue()
