@@ -34,7 +34,11 @@ public struct ClientKeyring: Sendable {
         guard authorizationValues.count <= 1 else {
             throw GatewayError(.unauthorized, "The Authorization header was sent more than once.")
         }
-        guard !(apiKeyValues + authorizationValues).contains(where: { $0.contains(",") }) else {
+        // On bytes, not Characters: grapheme breaking every value was a quarter of this check's time.
+        let comma = UInt8(ascii: ",")
+        guard !apiKeyValues.contains(where: { $0.utf8.contains(comma) }),
+            !authorizationValues.contains(where: { $0.utf8.contains(comma) })
+        else {
             throw GatewayError(.unauthorized, "An api-key or Authorization header held more than one value.")
         }
         let candidates =
@@ -46,20 +50,22 @@ public struct ClientKeyring: Sendable {
                 "Missing API key: send it in the api-key header or as Authorization: Bearer."
             )
         }
-        var matched: Set<Int> = []
+        var matched: Int?
+        var matchedTwoClients = false
         for candidate in candidates {
-            let hash = Array(SHA256.hash(data: Array(candidate.utf8)))
+            let hash = SHA256.hash(data: Array(candidate.utf8))
             for (index, entry) in entries.enumerated() where Self.constantTimeEqual(hash, entry.hash) {
-                matched.insert(index)
+                if let earlier = matched, earlier != index { matchedTwoClients = true }
+                matched = index
             }
         }
-        guard let first = matched.first else {
+        guard let matched else {
             throw GatewayError(.unauthorized, "Incorrect API key provided.")
         }
-        guard matched.count == 1 else {
+        guard !matchedTwoClients else {
             throw GatewayError(.unauthorized, "Keys of two different clients were sent.")
         }
-        return entries[first].client
+        return entries[matched].client
     }
 
     /// The lowercase hex SHA-256 of a key, as `key_sha256` in the config holds it.
@@ -73,21 +79,23 @@ public struct ClientKeyring: Sendable {
     /// The token of a `Bearer` credential; `nil` for other schemes and empty tokens.
     private static func bearerToken(_ value: String) -> Substring? {
         let trimmedValue = ASCII.trimmed(Substring(value))
-        guard let space = trimmedValue.firstIndex(where: { $0 == " " || $0 == "\t" }),
-            trimmedValue[..<space].lowercased() == "bearer"
+        guard let space = trimmedValue.utf8.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }),
+            HTTPHeaders.namesEqual(String(trimmedValue[..<space]), "bearer")
         else { return nil }
         let token = ASCII.trimmed(trimmedValue[space...])
         return token.isEmpty ? nil : token
     }
 
     /// Equal length and bytes, with every byte compared whatever the earlier ones were.
-    private static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices {
-            difference |= lhs[index] ^ rhs[index]
+    private static func constantTimeEqual(_ digest: SHA256.Digest, _ hash: [UInt8]) -> Bool {
+        digest.withUnsafeBytes { digest in
+            guard digest.count == hash.count else { return false }
+            var difference: UInt8 = 0
+            for index in hash.indices {
+                difference |= digest[index] ^ hash[index]
+            }
+            return difference == 0
         }
-        return difference == 0
     }
 
     /// The bytes of an even-length hex string; empty (matching no hash) if it is not one.

@@ -187,6 +187,15 @@ struct DialectRootTests {
         #expect(error?.allowedMethods == allowed)
     }
 
+    /// `parse` checks the root itself rather than trusting that `matching` was asked first.
+    @Test("a path that only begins with the root's characters is not found")
+    func pathBeyondTheRoot() {
+        let error = #expect(throws: GatewayError.self) {
+            try DialectRoot.openAI.parse(method: "GET", path: "/v1/filesx/file-1", query: nil)
+        }
+        #expect(error?.code == .notFound)
+    }
+
     @Test("api-version errors say what is accepted")
     func apiVersionMessages() throws {
         let v1 = #expect(throws: GatewayError.self) {

@@ -23,6 +23,7 @@ import Testing
         (#""\u00e9\u20AC""#, .string("é€")),
         (#""\ud83d\ude00""#, .string("😀")),
         ("\"日本\"", .string("日本")),
+        ("\"a\\n日\\u00e9b\"", .string("a\n日éb")),
         ("[]", .array([])),
         ("[1, [2], {}]", .array([.integer(1), .array([.integer(2)]), .object([])])),
         (
@@ -49,10 +50,12 @@ import Testing
         #expect(Self.parse(text) == nil)
     }
 
-    @Test func refusesInvalidUTF8InStrings() {
-        var buffer = ByteBuffer(string: "\"a")
+    /// Runs of ASCII skip validation, so invalid bytes are tried at the start, after ASCII and after an escape.
+    @Test(arguments: [("\"", ""), ("\"a", ""), ("\"a\\n", "b"), ("\"\\u00e9", "")])
+    func refusesInvalidUTF8InStrings(before: String, after: String) {
+        var buffer = ByteBuffer(string: before)
         buffer.writeBytes([0xC0, 0xAF])
-        buffer.writeString("\"")
+        buffer.writeString(after + "\"")
         #expect(JSONValue.parse(buffer) == nil)
     }
 

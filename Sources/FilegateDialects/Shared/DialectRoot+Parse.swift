@@ -43,17 +43,16 @@ extension DialectRoot {
 
     /// `""` → the collection, `/{id}` → a file, `/{id}/content` → its content; anything else is not found.
     private func resource(path: String) throws(GatewayError) -> Resource {
-        guard path.hasPrefix(pathRoot) else { throw .notFound("No such resource.") }
-        let rest = path.dropFirst(pathRoot.count)
+        guard let rest = remainder(of: path) else { throw .notFound("No such resource.") }
         if rest.isEmpty { return .collection }
-        let segments = rest.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = rest.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         // `rest` starts with "/", so the first segment is empty and the id is the second.
-        guard segments.count == 2 || (segments.count == 3 && segments[2] == "content") else {
+        guard segments.count == 2 || (segments.count == 3 && segments[2].elementsEqual("content".utf8)) else {
             throw .notFound("No such resource.")
         }
-        guard let text = PercentEncoding.decode(segments[1], plusIsSpace: false), let id = FileID(rawValue: text) else {
-            throw .notFound()
-        }
+        guard let text = PercentEncoding.decode(Substring(segments[1]), plusIsSpace: false),
+            let id = FileID(rawValue: text)
+        else { throw .notFound() }
         return segments.count == 2 ? .file(id) : .content(id)
     }
 
@@ -63,9 +62,9 @@ extension DialectRoot {
         case .openAI:
             return .openAI
         case .azureV1:
-            let accepted = AzureV1Version.allCases.map(\.rawValue).joined(separator: ", ")
             guard let text = try parameters.single("api-version") else { return .azureV1(.v1) }
             guard let version = AzureV1Version(rawValue: text) else {
+                let accepted = AzureV1Version.allCases.map(\.rawValue).joined(separator: ", ")
                 throw .invalidRequest(
                     "Unsupported api-version '\(text)'. Accepted values: \(accepted).",
                     param: "api-version"
@@ -73,18 +72,23 @@ extension DialectRoot {
             }
             return .azureV1(version)
         case .azureLegacy:
-            let format =
-                "The api-version query parameter must be a date YYYY-MM-DD or YYYY-MM-DD-preview, "
-                + "from \(LegacyAPIVersion.oldest) on."
             guard let text = try parameters.single("api-version") else {
-                throw .invalidRequest("Missing api-version. " + format, param: "api-version")
+                throw .invalidRequest("Missing api-version. " + Self.legacyVersionFormat, param: "api-version")
             }
             guard let version = LegacyAPIVersion(text) else {
-                throw .invalidRequest("Unsupported api-version '\(text)'. " + format, param: "api-version")
+                throw .invalidRequest(
+                    "Unsupported api-version '\(text)'. " + Self.legacyVersionFormat,
+                    param: "api-version"
+                )
             }
             return .azureLegacy(version)
         }
     }
+
+    /// What a dated api-version looks like, for the errors that refuse one.
+    private static let legacyVersionFormat =
+        "The api-version query parameter must be a date YYYY-MM-DD or YYYY-MM-DD-preview, "
+        + "from \(LegacyAPIVersion.oldest) on."
 
     /// `limit` (1...10000), `order` (asc, desc), `after` and `purpose`, the same on every root
     /// (DESIGN.md "Lists on the dated root"). Empty `after` and `purpose` mean absent.

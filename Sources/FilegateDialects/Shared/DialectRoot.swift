@@ -38,10 +38,17 @@ public enum DialectRoot: Sendable, Hashable, CaseIterable {
 
     /// The root `path` falls under: the root itself, or the root followed by `/`.
     public static func matching(path: String) -> DialectRoot? {
-        allCases.first { root in
-            guard path.hasPrefix(root.pathRoot) else { return false }
-            let rest = path.dropFirst(root.pathRoot.count)
-            return rest.isEmpty || rest.hasPrefix("/")
-        }
+        allCases.first { $0.remainder(of: path) != nil }
+    }
+
+    /// The bytes of `path` after this root (empty, or starting with `/`); nil when `path` is not under it.
+    ///
+    /// On UTF-8 bytes: a request target is visible ASCII, and comparing, dropping and splitting it by `Character`
+    /// was most of the time a request took to parse.
+    func remainder(of path: String) -> Substring.UTF8View? {
+        let root = pathRoot.utf8
+        guard path.utf8.starts(with: root) else { return nil }
+        let rest = path.utf8.dropFirst(root.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/") ? rest : nil
     }
 }
