@@ -81,6 +81,13 @@ public enum ASCII {
         return text[first..<text.utf8.index(after: last)]
     }
 
+    /// UTF-8 bytes as text, nil unless they are valid UTF-8. ASCII, which nearly every header field is, skips the
+    /// stdlib's validation: `String(validating:)` looks up generic metadata on each call, half its cost on a field.
+    public static func text(validating bytes: ArraySlice<UInt8>) -> String? {
+        bytes.allSatisfy { $0 < 0x80 }
+            ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+    }
+
     static func string(_ bytes: some Collection<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }

@@ -343,7 +343,7 @@ extension RequestParser {
             throw .badRequest("A header value contains a control character.")
         }
         // Bytes that are not UTF-8 would be read as U+FFFD and forwarded changed; refused instead, never altered.
-        guard let text = String(validating: value, as: UTF8.self) else {
+        guard let text = ASCII.text(validating: value) else {
             throw .badRequest("A header value is not valid UTF-8.")
         }
         return (ASCII.string(name), text)

@@ -55,9 +55,10 @@ struct BoundedByteQueue: Sendable {
         return slice
     }
 
-    /// Drops every chunk, for a transfer that ended.
+    /// Drops every chunk, for a transfer that ended. The ring's small array is kept: giving it up would allocate
+    /// a new one, twice for every transfer that ends.
     mutating func removeAll() {
-        chunks.removeAll()
+        chunks.removeAll(keepingCapacity: true)
         byteCount = 0
     }
 }
