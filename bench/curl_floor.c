@@ -5,13 +5,18 @@
 // discarded. Nothing else: no client side, no parsing, no translation. Whatever filegate does besides, it cannot
 // go faster than this on the same CPU. Prints "requests/s cpu_us_per_request" for the transfers after a warm-up.
 //
-// usage: curl_floor URL KEY REQUESTS reuse|fresh   (KEY: the upstream's, sent as Authorization: Bearer KEY)
-//   reuse  one easy handle per slot, added again after each transfer (curl keeps its buffers)
-//   fresh  a new easy handle per transfer, as filegate makes one today
+// usage: curl_floor URL KEY REQUESTS reuse|fresh [perform|socket]   (KEY: the upstream's, as Authorization: Bearer)
+//   reuse    one easy handle per slot, added again after each transfer (curl keeps its buffers)
+//   fresh    a new easy handle per transfer
+//   perform  curl_multi_perform and curl_multi_poll: curl watches its sockets itself (the default)
+//   socket   what filegate's curl thread does (DESIGN.md, STYLE.md): curl_multi_socket_action driven by curl's socket
+//            and timer callbacks through an epoll set, a socket added to the set when curl asks to watch it and
+//            removed when curl says CURL_POLL_REMOVE
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -39,6 +44,55 @@ static CURL *make_handle(const char *url, struct curl_slist *headers) {
     return easy;
 }
 
+/// The socket mode's epoll set and curl's one deadline (-1: none), as filegate's `CurlReactor` keeps them.
+static int epoll_fd = -1;
+static long curl_timeout_ms = -1;
+
+static int socket_changed(CURL *easy, curl_socket_t socket, int what, void *context, void *socket_context) {
+    (void)easy;
+    (void)context;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, NULL);
+        return 0;
+    }
+    struct epoll_event event = {0};
+    event.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+    event.data.fd = socket;
+    // curl_multi_assign marks a socket already in the set, as filegate's watchedSockets does.
+    epoll_ctl(epoll_fd, socket_context ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event);
+    curl_multi_assign(context, socket, (void *)1);
+    return 0;
+}
+
+static int timer_changed(CURLM *multi, long timeout_ms, void *context) {
+    (void)multi;
+    (void)context;
+    curl_timeout_ms = timeout_ms;
+    return 0;
+}
+
+/// One round of the socket mode: wait for curl's sockets or its deadline, then let curl act on what happened.
+static void socket_round(CURLM *multi) {
+    int running;
+    if (curl_timeout_ms == 0) {
+        curl_timeout_ms = -1;
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        return;
+    }
+    struct epoll_event events[64];
+    int count = epoll_wait(epoll_fd, events, 64, curl_timeout_ms < 0 ? 1000 : (int)curl_timeout_ms);
+    if (count == 0) {
+        curl_timeout_ms = -1;
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    for (int index = 0; index < count; index++) {
+        int bits = (events[index].events & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0)
+                   | (events[index].events & EPOLLOUT ? CURL_CSELECT_OUT : 0)
+                   | (events[index].events & EPOLLERR ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(multi, events[index].data.fd, bits, &running);
+    }
+}
+
 static double cpu_microseconds(void) {
     struct rusage usage;
     getrusage(RUSAGE_SELF, &usage);
@@ -52,10 +106,12 @@ static double wall_seconds(void) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5 || (strcmp(argv[4], "reuse") != 0 && strcmp(argv[4], "fresh") != 0)) {
-        fprintf(stderr, "usage: curl_floor URL KEY REQUESTS reuse|fresh\n");
+    if (argc < 5 || argc > 6 || (strcmp(argv[4], "reuse") != 0 && strcmp(argv[4], "fresh") != 0)
+        || (argc == 6 && strcmp(argv[5], "perform") != 0 && strcmp(argv[5], "socket") != 0)) {
+        fprintf(stderr, "usage: curl_floor URL KEY REQUESTS reuse|fresh [perform|socket]\n");
         return 2;
     }
+    int socket_mode = argc == 6 && strcmp(argv[5], "socket") == 0;
     const char *url = argv[1];
     long requests = atol(argv[3]);
     int reuse = strcmp(argv[4], "reuse") == 0;
@@ -66,6 +122,12 @@ int main(int argc, char **argv) {
     headers = curl_slist_append(headers, "Expect:");
     headers = curl_slist_append(headers, "Accept:");
     CURLM *multi = curl_multi_init();
+    if (socket_mode) {
+        epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+        curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_changed);
+        curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, multi);
+        curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_changed);
+    }
     for (int slot = 0; slot < CONNECTIONS; slot++) {
         curl_multi_add_handle(multi, make_handle(url, headers));
     }
@@ -73,7 +135,11 @@ int main(int argc, char **argv) {
     double cpu_start = 0, wall_start = 0;
     while (done < total) {
         int running, queued;
-        curl_multi_perform(multi, &running);
+        if (socket_mode) {
+            socket_round(multi);
+        } else {
+            curl_multi_perform(multi, &running);
+        }
         CURLMsg *message;
         while ((message = curl_multi_info_read(multi, &queued))) {
             if (message->msg != CURLMSG_DONE) continue;
@@ -99,7 +165,7 @@ int main(int argc, char **argv) {
                 started++;
             }
         }
-        curl_multi_poll(multi, NULL, 0, 1000, NULL);
+        if (!socket_mode) curl_multi_poll(multi, NULL, 0, 1000, NULL);
     }
     double seconds = wall_seconds() - wall_start;
     printf("%.0f %.1f\n", requests / seconds, (cpu_microseconds() - cpu_start) / requests);

@@ -380,7 +380,8 @@ for round in $(seq "$ROUNDS"); do
 done
 
 # The two halves of a small GET through filegate, each alone on the proxy's CPU, nothing else: libcurl's upstream
-# half (bench/curl_floor.c; an easy handle reused per slot, or a fresh one per request) and SwiftNIO's client half
+# half (bench/curl_floor.c; an easy handle reused per slot, or a fresh one per request, driven by curl_multi_perform,
+# and reused ones driven through epoll as filegate's curl thread does) and SwiftNIO's client half
 # (bench/nio-floor server: read a head, write a fixed answer). Together they bound what filegate's design can reach.
 # For comparison, the upstream half on NIOHTTP1 instead of libcurl (bench/nio-floor client).
 cc -O2 -o "$RUN_DIR/curl_floor" bench/curl_floor.c $(pkg-config --cflags --libs libcurl)
@@ -397,9 +398,11 @@ KEY[nio-floor]="$CLIENT_KEY"
 BASE[nio-floor]="http://127.0.0.1:$NIO_FLOOR_PORT"
 declare -A FLOOR_RPS FLOOR_CPU
 for round in $(seq "$ROUNDS"); do
-    for mode in reuse fresh; do
+    for mode in reuse fresh socket; do
+        # socket: reused handles driven as filegate's curl thread drives them (socket and timer callbacks, epoll).
         read -r rps cpu < <(taskset -c "$PROXY_CPU" "$RUN_DIR/curl_floor" \
-            "${BASE[direct]}/v1/files/file-bench" "$UPSTREAM_KEY" "$FLOOR_REQUESTS" "$mode")
+            "${BASE[direct]}/v1/files/file-bench" "$UPSTREAM_KEY" "$FLOOR_REQUESTS" \
+            $([[ "$mode" == socket ]] && echo "reuse socket" || echo "$mode"))
         FLOOR_RPS[$mode]+="$rps "
         FLOOR_CPU[$mode]+="$cpu "
         echo "bench-proxy: libcurl floor round $round $mode: $rps requests/s, $cpu us CPU per request"
@@ -574,9 +577,11 @@ row() { printf '  %-9s %-22s %-22s %s\n' "$@"; }
     echo "    libcurl, bench/curl_floor.c: the same GET straight to the upstream, 64 transfers in flight," \
         "$FLOOR_REQUESTS requests per round, no client side"
     for mode in reuse fresh; do
-        echo "      $mode easy handles: $(summary "${FLOOR_RPS[$mode]}") req/s," \
+        echo "      $mode easy handles, curl_multi_perform: $(summary "${FLOOR_RPS[$mode]}") req/s," \
             "$(summary "${FLOOR_CPU[$mode]}") us CPU per request"
     done
+    echo "      reuse easy handles, socket and timer callbacks through epoll as filegate's curl thread:" \
+        "$(summary "${FLOOR_RPS[socket]}") req/s, $(summary "${FLOOR_CPU[socket]}") us CPU per request"
     echo "    SwiftNIO, bench/nio-floor server: wrk as above against a server that reads a head and writes a fixed file" \
         "object, no parsing, no upstream: $(summary "${FLOOR_RPS[nio]}") req/s, $(summary "${FLOOR_CPU[nio]}") us CPU per request"
     echo "    for comparison, the upstream half on NIOHTTP1 instead of libcurl, bench/nio-floor client: the same GET," \
