@@ -43,10 +43,9 @@ final class AttachedTransfer {
         self.easy = easy
     }
 
-    /// Whether the easy handle keeps curl's default buffer sizes, so that it may serve another transfer.
-    var usesDefaultBuffers: Bool {
-        !transfer.request.receivesContent && transfer.request.body == nil
-    }
+    /// Whether the easy handle keeps curl's default buffer sizes, so that it may serve another transfer; set where
+    /// `configure` enlarges them.
+    private(set) var usesDefaultBuffers = true
 
     /// Configures the easy handle for `transfer.request`; the one place every option is set (STYLE.md §5).
     ///
@@ -68,9 +67,11 @@ final class AttachedTransfer {
             try easy.set(caFile: caFile)
         }
         if request.receivesContent {
+            usesDefaultBuffers = false
             try easy.set(receiveBufferSize: 512 * 1024)
         }
         if request.body != nil {
+            usesDefaultBuffers = false
             try easy.set(uploadBufferSize: 512 * 1024)
         }
 
