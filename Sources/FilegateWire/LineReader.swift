@@ -1,3 +1,4 @@
+import Glibc
 import NIOCore
 
 /// Takes CRLF-terminated lines off the front of a growing buffer, for both parsers' line-based sections.
@@ -25,9 +26,12 @@ struct LineReader: Sendable {
     /// Consumes one line of at most `maxContent` bytes (CRLF excluded) when it has all arrived.
     mutating func read(_ buffer: inout ByteBuffer, maxContent: Int) -> Outcome {
         let start = scanned
+        // memchr, as the multipart parser's scan: byte by byte, this search was a tenth of a request head's parsing.
         let lineFeed: Int? = buffer.withUnsafeReadableBytes { bytes in
-            guard start < bytes.count else { return nil }
-            return bytes[start...].firstIndex(of: ASCII.lf)
+            guard start < bytes.count, let base = bytes.baseAddress,
+                let found = memchr(base + start, Int32(ASCII.lf), bytes.count - start)
+            else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
         }
         guard let lineFeed else {
             scanned = buffer.readableBytes
