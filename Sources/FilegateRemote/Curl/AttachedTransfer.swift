@@ -76,18 +76,19 @@ final class AttachedTransfer {
         }
 
         try easy.set(url: request.url)
-        let method = request.method.uppercased()
-        if request.body != nil || ["POST", "PUT", "PATCH"].contains(method) {
+        // Methods are case-sensitive (RFC 9110 §9.1) and sent as given, so they are compared as given too.
+        let method = request.method
+        if request.body != nil || method == "POST" || method == "PUT" || method == "PATCH" {
             try easy.set(uploadSize: transfer.requestBodyLength)
             if method != "PUT" {
-                try easy.set(customRequest: request.method)
+                try easy.set(customRequest: method)
             }
         } else if method == "GET" {
             try easy.setHTTPGet()
         } else if method == "HEAD" {
             try easy.set(noBody: true)
         } else {
-            try easy.set(customRequest: request.method)
+            try easy.set(customRequest: method)
         }
         try easy.set(headerLines: Self.headerLines(request.headers))
 

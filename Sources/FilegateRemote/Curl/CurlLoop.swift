@@ -137,9 +137,10 @@ public final class CurlLoop: Service, Sendable {
         return response
     }
 
-    /// The body length a head declares: `Content-Length` unless the answer has no body by its method or status.
+    /// The body length a head declares: `Content-Length` unless the answer has no body by its method (compared as
+    /// sent: methods are case-sensitive) or status.
     static func bodyLength(of head: ResponseHead, method: String) -> Body.Length {
-        if method.uppercased() == "HEAD" || head.status == 204 || head.status == 304 {
+        if method == "HEAD" || head.status == 204 || head.status == 304 {
             return .known(0)
         }
         guard !head.headers.contains(name: "Transfer-Encoding"),
