@@ -249,6 +249,37 @@ import Testing
         }
     }
 
+    /// The socket of a connection curl closed leaves the epoll set with its descriptor, while the reactor still
+    /// counts it parked; the next connection usually gets the same number. It must be watched again (MOD finds
+    /// nothing, ADD follows), or the transfer would move only on curl's timers.
+    @Test func aNewConnectionOnAClosedConnectionsDescriptorIsWatched() async throws {
+        try await Self.withLoop { loop, upstream in
+            for _ in 0..<20 {
+                let response = try await loop.perform(
+                    Self.get(upstream.baseURL + "/close", firstByteTimeout: .seconds(5))
+                )
+                #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"ok":true}"#)
+            }
+            #expect(upstream.counters.acceptedConnections == 20)
+            #expect(loop.socketWatchFailureCount == 0)
+        }
+    }
+
+    /// An idle connection's socket stays in the epoll set; when the upstream closes it, the one event it reports
+    /// takes it out (left in, it would be reported on every wait), and the next request opens a new connection.
+    @Test func anIdleConnectionTheUpstreamClosesIsTakenOutOnce() async throws {
+        try await Self.withLoop { loop, upstream in
+            let response = try await loop.perform(Self.get(upstream.baseURL + "/idle-close"))
+            #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"ok":true}"#)
+            try await Self.waitUntil { loop.parkedSocketEventCount > 0 }
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(loop.parkedSocketEventCount == 1)
+            let next = try await loop.perform(Self.get(upstream.baseURL + "/json"))
+            #expect(String(buffer: try await next.body.collect(upTo: 1024)) == #"{"ok":true}"#)
+            #expect(upstream.counters.acceptedConnections == 2)
+        }
+    }
+
     /// Small transfers run one after another on reused easy handles (`EasyHandlePool`): nothing of a transfer's
     /// method or headers may reach the next.
     @Test func aReusedEasyHandleCarriesNothingOfTheLastTransfer() async throws {

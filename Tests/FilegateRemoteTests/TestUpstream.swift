@@ -5,7 +5,8 @@ import Synchronization
 
 /// A tiny HTTP/1.1 upstream on 127.0.0.1 that answers, streams, stalls, cuts and counts, for the curl tests.
 ///
-/// Routes: `GET /json`; `GET /bytes?n=N` (the `Pattern` bytes, written as the socket takes them); `GET /early`
+/// Routes: `GET /json`; `GET /close` (/json, then the connection closes); `GET /idle-close` (/json, and the
+/// connection closes 50 ms later); `GET /bytes?n=N` (the `Pattern` bytes, written as the socket takes them); `GET /early`
 /// (a 103 head, then /json); `GET /status?code=C`; `GET /stall` (never answers); `GET /reset?n=N` and
 /// `GET /short?n=N` (announce 2N bytes, send N, then reset or close); `POST|PUT /upload` (answers the byte
 /// count and hash of what it read, as JSON).
@@ -151,6 +152,12 @@ private final class UpstreamHandler: ChannelInboundHandler {
         switch path {
         case "/json":
             sendJSON(#"{"ok":true}"#, context: context)
+        case "/close":
+            sendJSON(#"{"ok":true}"#, closing: true, context: context)
+        case "/idle-close":
+            // Answered on a kept-alive connection, which the upstream then closes while the client holds it idle.
+            sendJSON(#"{"ok":true}"#, context: context)
+            context.eventLoop.scheduleTask(in: .milliseconds(50)) { context.close(promise: nil) }
         case "/early":
             var hints = HTTPHeaders()
             hints.add(name: "Link", value: "</style.css>; rel=preload")
@@ -207,16 +214,27 @@ private final class UpstreamHandler: ChannelInboundHandler {
         )
     }
 
-    private func sendJSON(_ json: String, status: HTTPResponseStatus = .ok, context: ChannelHandlerContext) {
+    /// Answers `json`; when `closing`, with `Connection: close`, closing the connection once it is written.
+    private func sendJSON(
+        _ json: String,
+        status: HTTPResponseStatus = .ok,
+        closing: Bool = false,
+        context: ChannelHandlerContext
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(json.utf8.count))
+        if closing { headers.add(name: "Connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
             promise: nil
         )
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: json)))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closing {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
     }
 
     /// Writes the pattern from `offset` up to `stopAt`, the next chunk only once the last one left for the socket,

@@ -5,6 +5,7 @@ import Glibc
 public import Logging
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
+import Synchronization
 
 /// The one curl thread: one multi handle, one share handle, every upstream transfer (DESIGN.md "libcurl, the
 /// outbound side").
@@ -39,6 +40,8 @@ public final class CurlLoop: Service, Sendable {
 
     private let logger: Logger
     private let maxIdleConnections: Int
+    private let parkedSocketEvents = Atomic<Int>(0)
+    private let socketWatchFailures = Atomic<Int>(0)
     /// A pthread lock, not `Synchronization.Mutex`, for the reason `Transfer` gives.
     private let mailbox = NIOLockedValueBox(Mailbox())
 
@@ -148,6 +151,22 @@ public final class CurlLoop: Service, Sendable {
             let length = Int64(text), length >= 0
         else { return .unknown }
         return .known(length)
+    }
+
+    /// How often an idle connection's socket, left in the epoll set, reported an event and was taken out of it
+    /// (`CurlReactor.parkedSockets`): once per idle connection its peer closed. The tests read it.
+    var parkedSocketEventCount: Int { parkedSocketEvents.load(ordering: .relaxed) }
+
+    func parkedSocketReported() {
+        parkedSocketEvents.add(1, ordering: .relaxed)
+    }
+
+    /// How often a socket curl asked to watch could not be put in the epoll set (each is also logged as an error):
+    /// curl then moves its transfer on its timers alone. The tests expect none.
+    var socketWatchFailureCount: Int { socketWatchFailures.load(ordering: .relaxed) }
+
+    func socketWatchFailed() {
+        socketWatchFailures.add(1, ordering: .relaxed)
     }
 
     // MARK: - The queue to the curl thread
