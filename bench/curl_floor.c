@@ -47,20 +47,29 @@ static CURL *make_handle(const char *url, struct curl_slist *headers) {
 /// The socket mode's epoll set and curl's one deadline (-1: none), as filegate's `CurlReactor` keeps them.
 static int epoll_fd = -1;
 static long curl_timeout_ms = -1;
+/// Per descriptor: in the epoll set, and parked (in the set, but curl said CURL_POLL_REMOVE), as `CurlReactor`'s
+/// watchedSockets and parkedSockets.
+static unsigned char in_set[65536];
+static unsigned char parked[65536];
 
 static int socket_changed(CURL *easy, curl_socket_t socket, int what, void *context, void *socket_context) {
     (void)easy;
     (void)context;
+    (void)socket_context;
+    if (socket < 0 || socket >= 65536) return -1;
     if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, NULL);
+        // Left in the set: taking it back is one EPOLL_CTL_MOD.
+        if (in_set[socket]) parked[socket] = 1;
         return 0;
     }
     struct epoll_event event = {0};
     event.events = (what & CURL_POLL_IN ? EPOLLIN : 0) | (what & CURL_POLL_OUT ? EPOLLOUT : 0);
     event.data.fd = socket;
-    // curl_multi_assign marks a socket already in the set, as filegate's watchedSockets does.
-    epoll_ctl(epoll_fd, socket_context ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event);
-    curl_multi_assign(context, socket, (void *)1);
+    int result = epoll_ctl(epoll_fd, in_set[socket] ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, socket, &event);
+    // A parked entry that went with a closed socket: the descriptor is a new socket.
+    if (result != 0 && in_set[socket]) epoll_ctl(epoll_fd, EPOLL_CTL_ADD, socket, &event);
+    in_set[socket] = 1;
+    parked[socket] = 0;
     return 0;
 }
 
@@ -86,10 +95,17 @@ static void socket_round(CURLM *multi) {
         curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
     }
     for (int index = 0; index < count; index++) {
+        int descriptor = events[index].data.fd;
+        if (parked[descriptor]) {
+            // An idle connection's peer closed it: out of the set, curl finds out when it reuses the connection.
+            epoll_ctl(epoll_fd, EPOLL_CTL_DEL, descriptor, NULL);
+            in_set[descriptor] = parked[descriptor] = 0;
+            continue;
+        }
         int bits = (events[index].events & (EPOLLIN | EPOLLHUP) ? CURL_CSELECT_IN : 0)
                    | (events[index].events & EPOLLOUT ? CURL_CSELECT_OUT : 0)
                    | (events[index].events & EPOLLERR ? CURL_CSELECT_ERR : 0);
-        curl_multi_socket_action(multi, events[index].data.fd, bits, &running);
+        curl_multi_socket_action(multi, descriptor, bits, &running);
     }
 }
 
