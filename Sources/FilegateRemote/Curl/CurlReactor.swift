@@ -113,10 +113,9 @@ final class CurlReactor {
             var expirations: UInt64 = 0
             _ = read(timerFD, &expirations, MemoryLayout<UInt64>.size)
             armedDeadline = nil
-        } else if parkedSockets.contains(descriptor) {
+        } else if parkedSockets.remove(descriptor) != nil {
             // An idle connection's peer closed it or wrote to it: curl finds out when it reuses the connection. Left
             // in the set, the socket would be reported on every epoll_wait.
-            parkedSockets.remove(descriptor)
             _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, descriptor, nil)
             loop.parkedSocketReported()
         } else if watchedSockets.contains(descriptor) {
