@@ -33,7 +33,8 @@ let package = Package(
         .executableTarget(
             name: "filegate",
             dependencies: [
-                "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects", "FilegateCore",
+                "FilegateHTTP", "FilegateGateway", "FilegateRemote", "FilegateLocal", "FilegateDialects",
+                "FilegateCore",
                 "CFilegateSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,7 +120,11 @@ let package = Package(
         /// glibc calls for the executable that Swift's Glibc module lacks (malloc tuning, the CPU affinity mask).
         .target(name: "CFilegateSystem"),
 
-        .testTarget(name: "FilegateCoreTests", dependencies: ["FilegateCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FilegateCoreTests",
+            dependencies: ["FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "FilegateWireTests",
             dependencies: [

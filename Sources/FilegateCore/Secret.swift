@@ -1,8 +1,9 @@
 /// A key or credential that must never reach a log line, an error body or a forwarded header.
 ///
-/// Its description is `<redacted>`, so string interpolation and `Logger` metadata cannot leak it by accident;
-/// the value is read only through `withValue`, at the one place that needs it.
-public struct Secret: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+/// Its description is `<redacted>`, so string interpolation and `Logger` metadata cannot leak it by accident, and
+/// its mirror is empty, so `dump` and debuggers cannot walk into it; the value is read only through `withValue`,
+/// at the one place that needs it.
+public struct Secret: Hashable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private let value: String
 
     public init(_ value: String) { self.value = value }
@@ -13,4 +14,5 @@ public struct Secret: Hashable, Sendable, CustomStringConvertible, CustomDebugSt
 
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
