@@ -41,7 +41,7 @@ PYTEST_FLAGS := -p no:cacheprovider
 
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy fuzz load clean-venvs
+.PHONY: deps venvs build run test test-swift test-clients bench bench-proxy bench-micro fuzz load clean-venvs
 
 ## deps: install the Debian packages that are missing (apt-get update once, only if something is missing).
 # `python3 -m venv` works only with ensurepip, which Debian ships in python3-venv: that is what the probe checks.
@@ -110,15 +110,21 @@ test-clients:
 	$(VENV1)/bin/python -m pytest $(PYTEST_FLAGS) -m both $(CLIENT_TESTS)
 
 ## bench: release build in .build-release, 1 GiB up and down through the local backend, figures in bench/results/;
-## then bench-proxy's comparison.
+## then bench-proxy's comparison and bench-micro's pieces.
 bench: deps
 	bash bench/run.sh
 	bash bench/proxy.sh
+	bash bench/micro.sh
 
 ## bench-proxy: filegate, nginx as a reverse proxy and the upstream itself, side by side in front of one nginx
 ## upstream (installs nginx-light and wrk when missing), figures in bench/results/proxy.txt.
 bench-proxy: deps
 	bash bench/proxy.sh
+
+## bench-micro: the event loop's own pieces of a small GET (parse, key, route, headers, JSON in and out, response
+## head), each timed alone in the separate package bench/micro/, release build; figures in bench/results/micro.txt.
+bench-micro:
+	bash bench/micro.sh
 
 ## fuzz: the separate fuzz package (Fuzz/) built with -sanitize=fuzzer,address, each target (FUZZ_TARGETS, default
 ## all) run for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions; fails on any crash, written to Fuzz/Crashes/.

@@ -15,10 +15,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "filegate", targets: ["filegate"]),
-        // The pure modules and the fuzz harness, for the separate fuzz package in Fuzz/ (built only by `make fuzz`).
+        // The pure modules and the fuzz harness, for the separate fuzz package in Fuzz/ (built only by `make fuzz`);
+        // with the gateway's keyring, for the micro benchmark in bench/micro/ (built only by `make bench-micro`).
         .library(name: "FilegateCore", targets: ["FilegateCore"]),
         .library(name: "FilegateWire", targets: ["FilegateWire"]),
         .library(name: "FilegateDialects", targets: ["FilegateDialects"]),
+        .library(name: "FilegateGateway", targets: ["FilegateGateway"]),
         .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# make bench-micro: the event loop's own per-request pieces of a small GET, each timed alone (bench/micro/, a separate
+# package built in release only here), pinned to CPU 0; figures in bench/results/micro.txt. No targets: it shows
+# where a small GET's own CPU goes, beside bench-proxy's end-to-end figures and floors.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RESULTS=bench/results/micro.txt
+ITERATIONS="${MICRO_ITERATIONS:-200000}"
+
+# shellcheck source=bench/common.sh
+source bench/common.sh
+
+echo "bench-micro: release build (bench/micro/.build)"
+swift build -c release --package-path bench/micro
+mkdir -p bench/results
+{
+    echo "filegate's per-request pieces of a small GET, each alone (bench/micro/Sources/FilegateMicro/main.swift)"
+    echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "commit:    $(commit_measured)"
+    echo "machine:   $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo); shared, so noisy"
+    echo "tools:     $(swift --version 2>&1 | head -1)"
+    echo "command:   taskset -c 0 bench/micro/.build/release/filegate-micro $ITERATIONS"
+    taskset -c 0 bench/micro/.build/release/filegate-micro "$ITERATIONS"
+} | tee "$RESULTS"
