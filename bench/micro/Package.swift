@@ -4,13 +4,6 @@
 
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [
-    .swiftLanguageMode(.v6),
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-    .enableUpcomingFeature("InternalImportsByDefault"),
-]
-
 let package = Package(
     name: "filegate-micro",
     platforms: [.macOS(.v15)],
@@ -30,8 +23,7 @@ let package = Package(
                 .product(name: "FilegateDialects", package: "filegate"),
                 .product(name: "FilegateGateway", package: "filegate"),
                 .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
+            ]
         )
     ]
 )
