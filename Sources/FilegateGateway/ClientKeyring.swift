@@ -78,7 +78,7 @@ public struct ClientKeyring: Sendable {
     private static func bearerToken(_ value: String) -> Substring? {
         let trimmedValue = ASCII.trimmed(Substring(value))
         guard let space = trimmedValue.utf8.firstIndex(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }),
-            HTTPHeaders.namesEqual(String(trimmedValue[..<space]), "bearer")
+            ASCII.equalsIgnoringCase(String(trimmedValue[..<space]), "bearer")
         else { return nil }
         let token = ASCII.trimmed(trimmedValue[space...])
         return token.isEmpty ? nil : token

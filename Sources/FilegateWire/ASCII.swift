@@ -1,7 +1,8 @@
 /// Byte classes and small byte-level helpers shared by the request and multipart parsers.
 ///
 /// RFC 9110 §5.6.2 (token), §5.5 (field values); kept in one place so both parsers refuse the same bytes. Its
-/// trimming is public: every module that reads a field value trims it the same way.
+/// trimming and case-insensitive comparison are public: every module that reads a field value trims and compares it
+/// the same way.
 public enum ASCII {
     static let nul: UInt8 = 0x00
     static let tab: UInt8 = 0x09
@@ -59,8 +60,8 @@ public enum ASCII {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 0x20 : byte
     }
 
-    /// ASCII case-insensitive equality, without allocating; header names and tokens are ASCII.
-    static func equalsIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
+    /// ASCII case-insensitive equality, without allocating; header names, tokens and auth schemes are ASCII.
+    public static func equalsIgnoringCase(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.count == rhs.utf8.count && zip(lhs.utf8, rhs.utf8).allSatisfy { lowercased($0) == lowercased($1) }
     }
 

@@ -146,7 +146,7 @@ public struct RemoteBackend: Backend {
         let response = try await start(.fileContent(id), extraHeaders: [], body: nil, context: &context)
         var contentType = "application/octet-stream"
         for (name, value) in HeaderAllowlist.towardClient(response.headers, forContent: true) {
-            if name.lowercased() == "content-type" {
+            if HTTPHeaders.namesEqual(name, "content-type") {
                 contentType = value
             } else {
                 context.answerHeaders.append((name: name, value: value))
