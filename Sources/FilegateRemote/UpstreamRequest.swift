@@ -11,6 +11,9 @@ public struct UpstreamRequest: Sendable {
     public var url: String
     /// Every field to send, in order; no `Content-Length` (it comes from the body's length).
     public var headers: [(String, String)]
+    /// The upstream's key as the field that carries it (`Authorization: Bearer …` or `api-key`), sent before
+    /// `headers`; a `Secret` until curl's header lines are built, so a printed or dumped request never shows it.
+    public var credential: (name: String, value: Secret)?
     /// Streamed; its length must be `.known` (filegate never sends a chunked body upstream).
     public var body: Body?
     public var connectTimeout: Duration
@@ -28,6 +31,7 @@ public struct UpstreamRequest: Sendable {
         method: String,
         url: String,
         headers: [(String, String)] = [],
+        credential: (name: String, value: Secret)? = nil,
         body: Body? = nil,
         connectTimeout: Duration = .seconds(10),
         firstByteTimeout: Duration = .seconds(120),
@@ -37,6 +41,7 @@ public struct UpstreamRequest: Sendable {
         self.method = method
         self.url = url
         self.headers = headers
+        self.credential = credential
         self.body = body
         self.connectTimeout = connectTimeout
         self.firstByteTimeout = firstByteTimeout

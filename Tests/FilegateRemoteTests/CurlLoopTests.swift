@@ -296,6 +296,27 @@ import Testing
         }
     }
 
+    /// The upstream's key travels as a `Secret` until curl's header lines are built: it reaches the upstream, first,
+    /// and a request printed or dumped on the way does not show it.
+    @Test func theCredentialIsSentFirstAndNeverPrinted() async throws {
+        try await Self.withLoop { loop, upstream in
+            let key = "sk-upstream-0123456789abcdef"
+            let request = UpstreamRequest(
+                method: "GET",
+                url: upstream.baseURL + "/echo?fields=1",
+                headers: [("X-Other", "1")],
+                credential: (name: "Authorization", value: Secret("Bearer \(key)"))
+            )
+            var dumped = ""
+            dump(request, to: &dumped)
+            #expect(!dumped.contains(key) && !"\(request)".contains(key))
+            let response = try await loop.perform(request)
+            let echo = String(buffer: try await response.body.collect(upTo: 4096))
+            #expect(echo.contains(#""fields":["Host: "#), "\(echo)")
+            #expect(echo.contains(#"","Authorization: Bearer \#(key)","X-Other: 1""#), "\(echo)")
+        }
+    }
+
     @Test func performAfterShutdownIsUnavailable() async throws {
         let loop = CurlLoop(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let runner = Task { try await loop.run() }

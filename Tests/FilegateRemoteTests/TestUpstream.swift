@@ -172,9 +172,12 @@ private final class UpstreamHandler: ChannelInboundHandler {
             let code = Int(query["code"] ?? "") ?? 500
             sendJSON(#"{"status":\#(code)}"#, status: .init(statusCode: code), context: context)
         case "/echo":
-            // The request line's method and the header names, lowercased, in the order sent.
+            // The request line's method, the header names, lowercased, in the order sent, and with `?fields=1` the
+            // fields as `name: value`.
             let names = head.headers.map { "\"\($0.name.lowercased())\"" }.joined(separator: ",")
-            sendJSON(#"{"method":"\#(head.method.rawValue)","headers":[\#(names)]}"#, context: context)
+            let fields = head.headers.map { "\"\($0.name): \($0.value)\"" }.joined(separator: ",")
+            let echoed = query["fields"] == nil ? "" : #","fields":[\#(fields)]"#
+            sendJSON(#"{"method":"\#(head.method.rawValue)","headers":[\#(names)]\#(echoed)}"#, context: context)
         case "/upload":
             sendJSON(#"{"bytes":\#(uploaded),"hash":"\#(String(uploadHash.value, radix: 16))"}"#, context: context)
         case "/bytes":

@@ -235,7 +235,7 @@ public struct RemoteBackend: Backend {
     ) async throws(GatewayError) -> UpstreamResponse {
         let head = configuration.dialect.encodeHead(operation)
         let receivesContent = if case .fileContent = operation { true } else { false }
-        var headers = credentialHeaders()
+        var headers = accountHeaders
         headers += context.forwardedHeaders.map { ($0.name, $0.value) }
         headers += extraHeaders
         // The slot is held until the answer's body ends or is dropped (issue 5 point 7).
@@ -247,6 +247,7 @@ public struct RemoteBackend: Backend {
                     method: head.method,
                     url: configuration.endpoint + head.target,
                     headers: headers,
+                    credential: credential,
                     body: body,
                     connectTimeout: configuration.connectTimeout,
                     firstByteTimeout: configuration.firstByteTimeout,
@@ -275,16 +276,18 @@ public struct RemoteBackend: Backend {
     }
 
     /// The backend's credential in its dialect's form (DESIGN.md "Auth"); the client's key never goes upstream.
-    private func credentialHeaders() -> [(String, String)] {
-        var headers: [(String, String)] = []
-        configuration.apiKey.withValue { key in
-            switch configuration.dialect {
-            case .openAI:
-                headers.append(("Authorization", "Bearer \(key)"))
-            case .azureV1, .azureLegacy:
-                headers.append(("api-key", key))
-            }
+    private var credential: (name: String, value: Secret) {
+        switch configuration.dialect {
+        case .openAI:
+            ("Authorization", configuration.apiKey.withValue { Secret("Bearer \($0)") })
+        case .azureV1, .azureLegacy:
+            ("api-key", configuration.apiKey)
         }
+    }
+
+    /// OpenAI's organization and project, when the backend names them.
+    private var accountHeaders: [(String, String)] {
+        var headers: [(String, String)] = []
         if let organization = configuration.organization { headers.append(("OpenAI-Organization", organization)) }
         if let project = configuration.project { headers.append(("OpenAI-Project", project)) }
         return headers

@@ -90,7 +90,7 @@ final class AttachedTransfer {
         } else {
             try easy.set(customRequest: method)
         }
-        try easy.set(headerLines: Self.headerLines(request.headers))
+        try easy.set(headerLines: Self.headerLines(request))
 
         try easy.set(writeFunction: receiveBodyCallback, userData: context)
         try easy.set(headerFunction: receiveHeaderCallback, userData: context)
@@ -98,13 +98,16 @@ final class AttachedTransfer {
         try easy.set(prerequestFunction: requestReadyCallback, userData: context)
     }
 
-    /// The request's fields as curl header lines, plus an empty `Expect:` (curl would wait 1 s for a
+    /// The request's credential and fields as curl header lines, plus an empty `Expect:` (curl would wait 1 s for a
     /// `100 Continue` on bodies over 1 MiB) and an empty `Accept:` unless one is given (curl adds `*/*`).
-    static func headerLines(_ headers: [(String, String)]) -> [String] {
+    static func headerLines(_ request: UpstreamRequest) -> [String] {
         var lines: [String] = []
+        if let (name, secret) = request.credential {
+            secret.withValue { lines.append("\(name): \($0)") }
+        }
         var hasAccept = false
         var hasExpect = false
-        for (name, value) in headers {
+        for (name, value) in request.headers {
             if HTTPHeaders.namesEqual(name, "accept") { hasAccept = true }
             if HTTPHeaders.namesEqual(name, "expect") { hasExpect = true }
             // curl sends `Name;` for a field with an empty value; `Name:` would remove the field.
