@@ -70,10 +70,25 @@ public struct RemoteBackend: Backend {
     private let curl: CurlLoop
     /// This backend's upstream connection limit, shared by every copy of the backend.
     let slots: UpstreamSlots
+    /// The backend's credential in its dialect's form (DESIGN.md "Auth"); the client's key never goes upstream.
+    private let credential: (name: String, value: Secret)
+    /// OpenAI's organization and project, when the backend names them.
+    private let accountHeaders: [(String, String)]
 
     public init(configuration: Configuration, curl: CurlLoop) {
         self.configuration = configuration
         self.curl = curl
+        credential =
+            switch configuration.dialect {
+            case .openAI: ("Authorization", configuration.apiKey.withValue { Secret("Bearer \($0)") })
+            case .azureV1, .azureLegacy: ("api-key", configuration.apiKey)
+            }
+        var accountHeaders: [(String, String)] = []
+        if let organization = configuration.organization {
+            accountHeaders.append(("OpenAI-Organization", organization))
+        }
+        if let project = configuration.project { accountHeaders.append(("OpenAI-Project", project)) }
+        self.accountHeaders = accountHeaders
         self.slots = UpstreamSlots(
             limit: configuration.maxUpstreamConnections,
             queueTimeout: configuration.upstreamQueueTimeout
@@ -273,24 +288,6 @@ public struct RemoteBackend: Backend {
             throw try await failure(response)
         }
         return response
-    }
-
-    /// The backend's credential in its dialect's form (DESIGN.md "Auth"); the client's key never goes upstream.
-    private var credential: (name: String, value: Secret) {
-        switch configuration.dialect {
-        case .openAI:
-            ("Authorization", configuration.apiKey.withValue { Secret("Bearer \($0)") })
-        case .azureV1, .azureLegacy:
-            ("api-key", configuration.apiKey)
-        }
-    }
-
-    /// OpenAI's organization and project, when the backend names them.
-    private var accountHeaders: [(String, String)] {
-        var headers: [(String, String)] = []
-        if let organization = configuration.organization { headers.append(("OpenAI-Organization", organization)) }
-        if let project = configuration.project { headers.append(("OpenAI-Project", project)) }
-        return headers
     }
 
     /// An upstream error answer as a canonical error, with the upstream's `Retry-After` kept.
