@@ -304,6 +304,10 @@ def test_the_upstreams_request_id_reaches_the_client_in_its_dialects_header(
     assert missing.header(dialect.request_id_header) == entry["request_id"], missing.headers
 
 
+ORGANIZATION = "org-filegate-test"
+PROJECT = "proj_filegate_test"
+
+
 class HeaderUpstream(http.server.BaseHTTPRequestHandler):
     """An openai-dialect upstream for what the recording upstream never sends: a 429 with `Retry-After` on every
     JSON path, and content already gzip-encoded (`Content-Encoding: gzip`) on `/content` paths."""
@@ -341,7 +345,9 @@ def header_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HeaderUpstream)
     thread = threading.Thread(target=upstream.serve_forever, name="header-upstream", daemon=True)
     thread.start()
-    config = front_config("openai", f"http://127.0.0.1:{upstream.server_address[1]}")
+    config = front_config(
+        "openai", f"http://127.0.0.1:{upstream.server_address[1]}", organization=ORGANIZATION, project=PROJECT
+    )
     front = start_front(tmp_path_factory.mktemp("front-headers"), config)
     try:
         yield front
@@ -366,6 +372,19 @@ def test_the_upstreams_retry_after_and_request_id_come_back_with_its_429(
     assert_rate_limited(answer, dialect)
     assert answer.header("retry-after") == "7", answer.headers
     assert answer.header(dialect.request_id_header) == HeaderUpstream.request_id, answer.headers
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=DIALECT_IDS)
+def test_the_backends_key_organization_and_project_reach_the_upstream_and_the_clients_key_does_not(
+    header_front: Server, dialect: Dialect
+) -> None:
+    HeaderUpstream.received.clear()
+    curl("GET", dialect.url(header_front.base_url), headers=dialect.auth(DEMO_KEY))
+    [sent] = HeaderUpstream.received
+    assert sent["authorization"] == f"Bearer {UPSTREAM_KEY}", sent
+    assert sent["openai-organization"] == ORGANIZATION, sent
+    assert sent["openai-project"] == PROJECT, sent
+    assert "api-key" not in sent and DEMO_KEY not in repr(sent), sent
 
 
 @pytest.mark.parametrize("dialect", DIALECTS, ids=DIALECT_IDS)
