@@ -9,7 +9,8 @@ import Synchronization
 /// connection closes 50 ms later); `GET /bytes?n=N` (the `Pattern` bytes, written as the socket takes them); `GET /early`
 /// (a 103 head, then /json); `GET /status?code=C`; `GET /stall` (never answers); `GET /reset?n=N` and
 /// `GET /short?n=N` (announce 2N bytes, send N, then reset or close); `POST|PUT /upload` (answers the byte
-/// count and hash of what it read, as JSON).
+/// count and hash of what it read, as JSON); any method on `/echo[?fields=1]` (the method and header names, with
+/// `fields=1` the fields too, as JSON).
 final class TestUpstream: Sendable {
     struct Counters {
         var acceptedConnections = 0
