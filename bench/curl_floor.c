@@ -11,7 +11,7 @@
 //   perform  curl_multi_perform and curl_multi_poll: curl watches its sockets itself (the default)
 //   socket   what filegate's curl thread does (DESIGN.md, STYLE.md): curl_multi_socket_action driven by curl's socket
 //            and timer callbacks through an epoll set, a socket added to the set when curl asks to watch it and
-//            removed when curl says CURL_POLL_REMOVE
+//            left there, parked, when curl says CURL_POLL_REMOVE (taken out once it reports an event while parked)
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
