@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         group: MultiThreadedEventLoopGroup,
         logger: Logger
     ) async throws {
-        let curl = CurlLoop(logger: logger)
+        let curl = CurlLoop(logger: logger, maxOpenConnections: Self.upstreamTransferLimit(settings))
         var backends: [String: any Backend] = [:]
         var services: [any Service] = [curl, HeapTrimmer()]
         for backend in settings.backends {
@@ -126,6 +126,16 @@ struct Serve: AsyncParsableCommand {
             )
         )
         try await serviceGroup.run()
+    }
+
+    /// How many upstream transfers may run at once: the remote backends' `max_upstream_connections` together, so
+    /// curl keeps every connection those transfers use open for the next (at least one).
+    static func upstreamTransferLimit(_ settings: GatewayConfig) -> Int {
+        let limits = settings.backends.map { backend in
+            guard case .remote(let remote) = backend.location else { return 0 }
+            return remote.maxUpstreamConnections
+        }
+        return max(1, limits.reduce(0, +))
     }
 
     /// A remote backend's settings in the terms `RemoteBackend` speaks: its dialect and defaults resolved.

@@ -11,8 +11,14 @@ import Testing
 /// The curl thread against `TestUpstream` on 127.0.0.1: answers, streams both ways, backpressure, faults.
 @Suite(.timeLimit(.minutes(1))) struct CurlLoopTests {
     /// Runs a `CurlLoop` and an upstream for `body`, then shuts both down.
-    static func withLoop(_ body: @Sendable (CurlLoop, TestUpstream) async throws -> Void) async throws {
-        let loop = CurlLoop(logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    static func withLoop(
+        maxOpenConnections: Int = 64,
+        _ body: @Sendable (CurlLoop, TestUpstream) async throws -> Void
+    ) async throws {
+        let loop = CurlLoop(
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            maxOpenConnections: maxOpenConnections
+        )
         let upstream = try await TestUpstream.start()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await loop.run() }
@@ -246,6 +252,27 @@ import Testing
             }
             let accepted = upstream.counters.acceptedConnections
             #expect(accepted <= 10)
+        }
+    }
+
+    /// curl's connection cache counts the connections in use too. Sized for the transfers that run at once, each
+    /// wave reuses the first wave's connections; sized smaller (64, as before this test), every wave after the first
+    /// opened 36 new ones, since each transfer that ended closed the oldest idle connection.
+    @Test func everyConnectionOfAFullWaveOfTransfersIsReused() async throws {
+        let wave = 100
+        try await Self.withLoop(maxOpenConnections: wave) { loop, upstream in
+            for _ in 0..<3 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<wave {
+                        group.addTask {
+                            let response = try await loop.perform(Self.get(upstream.baseURL + "/gather?n=\(wave)"))
+                            #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"ok":true}"#)
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(upstream.counters.acceptedConnections == wave)
         }
     }
 

@@ -10,7 +10,8 @@ import Synchronization
 /// (a 103 head, then /json); `GET /status?code=C`; `GET /stall` (never answers); `GET /reset?n=N` and
 /// `GET /short?n=N` (announce 2N bytes, send N, then reset or close); `POST|PUT /upload` (answers the byte
 /// count and hash of what it read, as JSON); any method on `/echo[?fields=1]` (the method and header names, with
-/// `fields=1` the fields too, as JSON).
+/// `fields=1` the fields too, as JSON); `GET /gather?n=N` (/json, once N such requests are waiting: N transfers in
+/// flight at once).
 final class TestUpstream: Sendable {
     struct Counters {
         var acceptedConnections = 0
@@ -23,6 +24,8 @@ final class TestUpstream: Sendable {
         let counters = Mutex(Counters())
         /// Succeeds when a client closes a connection in the middle of a `/bytes` stream.
         let streamCut: EventLoopPromise<Void>
+        /// The answers of the `/gather` requests waiting for the rest of their wave.
+        let gathering = Mutex<[@Sendable () -> Void]>([])
 
         init(streamCut: EventLoopPromise<Void>) {
             self.streamCut = streamCut
@@ -158,7 +161,8 @@ private final class UpstreamHandler: ChannelInboundHandler {
         case "/idle-close":
             // Answered on a kept-alive connection, which the upstream then closes while the client holds it idle.
             sendJSON(#"{"ok":true}"#, context: context)
-            context.eventLoop.scheduleTask(in: .milliseconds(50)) { context.close(promise: nil) }
+            let channel = context.channel
+            channel.eventLoop.scheduleTask(in: .milliseconds(50)) { channel.close(promise: nil) }
         case "/early":
             var hints = HTTPHeaders()
             hints.add(name: "Link", value: "</style.css>; rel=preload")
@@ -203,6 +207,22 @@ private final class UpstreamHandler: ChannelInboundHandler {
             }
         case "/stall":
             break
+        case "/gather":
+            let eventLoop = context.eventLoop
+            let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
+            let answer: @Sendable () -> Void = {
+                eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.sendJSON(#"{"ok":true}"#, context: context)
+                }
+            }
+            let wave = state.gathering.withLock { waiting -> [@Sendable () -> Void] in
+                waiting.append(answer)
+                guard waiting.count >= count else { return [] }
+                defer { waiting.removeAll() }
+                return waiting
+            }
+            for answer in wave { answer() }
         default:
             sendJSON(#"{"error":"no route"}"#, status: .notFound, context: context)
         }

@@ -3,7 +3,8 @@
 Past `max_connections` a new connection is accepted, its head read for up to a second, answered 503 with
 `Retry-After` in the OpenAI shape (no dialect is known that early) and closed, never left hanging. Toward a remote
 backend at most `max_upstream_connections` transfers run at once; others wait in filegate's own queue, for at most
-`upstream_queue_timeout_seconds`, then get 503 with `Retry-After` in the client's dialect.
+`upstream_queue_timeout_seconds`, then get 503 with `Retry-After` in the client's dialect. As many upstream
+connections as may be in use at once (the remote backends' `max_upstream_connections` together) stay open for reuse.
 """
 
 from __future__ import annotations
@@ -11,17 +12,18 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from conftest import Server, default_config, front_config, start_filegate, start_front, stop_filegate
-from rawhttp import RawConnection, auth_line, request
+from conftest import Server, default_config, front_config, sha256_hex, start_filegate, start_front, stop_filegate
+from rawhttp import RawConnection, auth_line, exchange, request
 from support import AZURE_DATED, AZURE_V1, DEMO_KEY, OPENAI, Dialect, Response, assert_error, create_with_curl, curl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from upstreams.fixtures import Upstream, Upstreams  # noqa: E402
+from upstreams.fixtures import Upstream, Upstreams, upstreams  # noqa: E402, F401 - a fixture used by name
 
 MAX_CONNECTIONS = 4
 LIST = request("GET", "/v1/files", [auth_line()])
@@ -238,3 +240,32 @@ def test_connections_turned_away_are_logged_in_one_line_not_one_each(tmp_path: P
         assert "request failed" not in log, log[-3000:]
     finally:
         stop_filegate(server)
+
+
+# Upstream connection reuse: two remote backends, WAVE transfers in flight to each at once, on one gathering upstream.
+WAVE = 60
+OTHER_KEY = "fg-other-client-0123456789abcdef"
+
+
+def test_a_full_wave_of_upstream_transfers_reuses_its_connections(upstreams: Upstreams, tmp_path: Path) -> None:  # noqa: F811
+    """curl's connection cache counts the connections in use too. It held 64: past 64 transfers in flight, each
+    transfer that ended closed a connection, so under load every request opened a new one. Here 120 are in flight at
+    once (60 to each backend, the upstream answering none until all have arrived), three times: the second and third
+    waves reuse the first wave's 120 connections."""
+    upstream = upstreams.faulty("gather", gather=2 * WAVE)
+    config = front_config("openai", upstream.base_url, max_upstream_connections=WAVE)
+    config["backends"].append(dict(config["backends"][0], name="up2"))
+    config["clients"].append(
+        {"name": "other", "key_sha256": sha256_hex(OTHER_KEY), "backends": ["up2"], "default_backend": "up2"}
+    )
+    server = start_front(tmp_path, config)
+    try:
+        retrievals = [request("GET", "/v1/files/file-abc", [auth_line(key)]) for key in (DEMO_KEY, OTHER_KEY)]
+        with ThreadPoolExecutor(2 * WAVE) as pool:
+            for _ in range(3):
+                outcomes = list(pool.map(lambda raw: exchange(server.base_url, raw), retrievals * WAVE))
+                assert [outcome.status for outcome in outcomes] == [200] * (2 * WAVE), outcomes[0].describe()
+    finally:
+        stop_filegate(server)
+    assert len(upstream.recorded()) == 3 * 2 * WAVE
+    assert len({entry["connection"] for entry in upstream.recorded()}) == 2 * WAVE

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -566,6 +567,22 @@ def test_fault_chosen_by_path(upstreams: Upstreams) -> None:
     assert curl_run(f"{upstream.base_url}/fault/short-body/v1/files").exit_code == 18
     assert curl_run(f"{upstream.base_url}/v1/files").status == 400
     assert [entry["fault"] for entry in upstream.recorded()] == ["garbage", "html-503", "short-body", None]
+
+
+def test_gather_answers_a_wave_once_it_is_full(upstreams: Upstreams) -> None:
+    upstream = upstreams.faulty("gather", gather=3)
+    url = f"{upstream.base_url}/v1/files/file-x"
+    def two_held() -> None:
+        assert len(upstream.recorded()) == 2
+
+    with ThreadPoolExecutor(3) as pool:
+        held = [pool.submit(curl_run, url) for _ in range(2)]
+        eventually(two_held)
+        time.sleep(0.3)
+        assert not any(run.done() for run in held)
+        runs = [pool.submit(curl_run, url).result(), *(run.result() for run in held)]
+    assert [(run.exit_code, run.status) for run in runs] == [(0, 200)] * 3
+    assert len({entry["connection"] for entry in upstream.recorded()}) == 3
 
 
 def test_slow_reader_holds_back_an_upload(upstreams: Upstreams, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """An upstream for the tests that misbehaves on request: the fault tests of filegate's remote backends.
 
     python3 faulty_upstream.py [--fault NAME] [--length N] [--sent N] [--read-rate BYTES_PER_S]
-        [--redirect-to URL] [--port 0] [--lifetime S] [--exit-on-stdin-eof]
+        [--redirect-to URL] [--gather N] [--port 0] [--lifetime S] [--exit-on-stdin-eof]
 
 Each request's behaviour is its path's first segments `/fault/NAME/...` when they name a fault (so one server can
 stand behind several backends, each configured with its own endpoint path), else `--fault`. Faults:
@@ -20,6 +20,8 @@ stand behind several backends, each configured with its own endpoint path), else
 - `latin1-header`    200 with the body of `ok` (a file object, or 64 bytes of content on `/content` paths), a
                      `Content-Disposition` whose filename is Latin-1 (byte 0xE9, not UTF-8) and an
                      `x-ratelimit-remaining-requests: 7`
+- `gather`           holds each answer (as `ok`) until `--gather N` requests are held, then answers them all: N
+                     transfers in flight at once, on N connections
 
 A refused connection needs no server: use fixtures.closed_port(). Bodies are `application/octet-stream` on paths
 ending in `/content`, JSON elsewhere. `GET /__recorded` / `DELETE /__recorded` work as on the recording upstream
@@ -53,7 +55,7 @@ from common import (
 )
 
 FAULTS = ("ok", "reset-mid-body", "stall", "stall-after-head", "garbage", "short-body", "redirect", "html-503",
-          "slow-reader", "latin1-header")
+          "slow-reader", "latin1-header", "gather")
 # Written as Latin-1 by `send`, so the 0xE9 byte goes out as it is.
 LATIN1_DISPOSITION = 'attachment; filename="caf\xe9.jsonl"'
 LATIN1_CONTENT_BYTES = 64
@@ -74,6 +76,9 @@ class FaultyUpstream:
         self.sent: int = min(arguments.sent, arguments.length)
         self.read_rate: int = arguments.read_rate
         self.redirect_to: str = arguments.redirect_to
+        self.gather: int = arguments.gather
+        # The held `gather` requests, each released when its wave is full.
+        self.gathered: list[asyncio.Future[None]] = []
         self.recorder = Recorder()
         self.connections = 0
 
@@ -130,7 +135,9 @@ class FaultyUpstream:
             record["status"] = 400
             await send(writer, 400, [("Content-Type", "text/plain")], body.encode())
             return True
-        if fault in ("ok", "slow-reader"):
+        if fault == "gather":
+            await self.wait_for_wave()
+        if fault in ("ok", "slow-reader", "gather"):
             record["status"] = 200
             await send(writer, 200, [("Content-Type", "application/json")], json_bytes(self.file_object(record)))
             return True
@@ -182,6 +189,15 @@ class FaultyUpstream:
         record["peer_gone"] = True
         return False
 
+    async def wait_for_wave(self) -> None:
+        held = asyncio.get_running_loop().create_future()
+        self.gathered.append(held)
+        if len(self.gathered) >= self.gather:
+            for waiting in self.gathered:
+                waiting.set_result(None)
+            self.gathered.clear()
+        await held
+
     async def read_slowly(self, reader: asyncio.StreamReader, writer, request: Request) -> None:
         sock = writer.get_extra_info("socket")
         if sock is not None:
@@ -199,6 +215,7 @@ def main() -> None:
     parser.add_argument("--sent", type=int, default=65_536, help="body bytes reset-mid-body sends before the reset")
     parser.add_argument("--read-rate", type=int, default=262_144, help="slow-reader: bytes per second it reads")
     parser.add_argument("--redirect-to", default="http://127.0.0.1:9/redirected", help="redirect: the Location")
+    parser.add_argument("--gather", type=int, default=1, help="gather: how many requests each wave holds")
     arguments = parser.parse_args()
     upstream = FaultyUpstream(arguments)
     run(upstream.handle_connection, arguments)

@@ -238,11 +238,12 @@ class Upstreams:
         sent: int | None = None,
         read_rate: int | None = None,
         redirect_to: str | None = None,
+        gather: int | None = None,
     ) -> Upstream:
         """A faulty upstream acting out `fault` (or, per request, the fault named by a `/fault/NAME/` path)."""
         arguments = ["--fault", fault] if fault else []
         for option, value in (("--length", length), ("--sent", sent), ("--read-rate", read_rate),
-                              ("--redirect-to", redirect_to)):
+                              ("--redirect-to", redirect_to), ("--gather", gather)):
             if value is not None:
                 arguments += [option, str(value)]
         return self._start(f"faulty-{fault or 'by-path'}", FAULTY, arguments)

@@ -39,16 +39,19 @@ public final class CurlLoop: Service, Sendable {
     }
 
     private let logger: Logger
-    private let maxIdleConnections: Int
+    private let maxOpenConnections: Int
     private let parkedSocketEvents = Atomic<Int>(0)
     private let socketWatchFailures = Atomic<Int>(0)
     /// A pthread lock, not `Synchronization.Mutex`, for the reason `Transfer` gives.
     private let mailbox = NIOLockedValueBox(Mailbox())
 
-    /// - Parameter maxIdleConnections: how many idle upstream connections curl keeps for reuse.
-    public init(logger: Logger, maxIdleConnections: Int = 64) {
+    /// - Parameter maxOpenConnections: how many upstream connections curl keeps open, in use or idle. At least as
+    ///   many as transfers may run at once (the backends' `max_upstream_connections` together): curl counts the
+    ///   connections in use too, so with fewer it closes a connection each time a transfer ends, and under load
+    ///   every request opens a new one.
+    public init(logger: Logger, maxOpenConnections: Int = 64) {
         self.logger = logger
-        self.maxIdleConnections = maxIdleConnections
+        self.maxOpenConnections = maxOpenConnections
     }
 
     /// Starts the curl thread and returns once it stopped: on graceful shutdown or cancellation every transfer
@@ -90,7 +93,7 @@ public final class CurlLoop: Service, Sendable {
     private func runThread() -> Result<Void, CurlError> {
         let reactor: CurlReactor
         do {
-            reactor = try CurlReactor(loop: self, maxIdleConnections: maxIdleConnections, logger: logger)
+            reactor = try CurlReactor(loop: self, maxOpenConnections: maxOpenConnections, logger: logger)
         } catch {
             logger.error("The curl thread could not start", metadata: [LogKey.error: "\(error)"])
             stop()

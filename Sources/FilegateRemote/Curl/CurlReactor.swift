@@ -36,7 +36,7 @@ final class CurlReactor {
     private var startedBatches: [AttachedTransfer] = []
     private var stopping = false
 
-    init(loop: CurlLoop, maxIdleConnections: Int, logger: Logger) throws(CurlError) {
+    init(loop: CurlLoop, maxOpenConnections: Int, logger: Logger) throws(CurlError) {
         self.loop = loop
         self.logger = logger
         var opened: [Int32] = []
@@ -54,7 +54,7 @@ final class CurlReactor {
         wakeFD = try open("eventfd", eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK)))
         do {
             let multi = try MultiHandle()
-            try multi.set(maxConnects: maxIdleConnections)
+            try multi.set(maxConnects: maxOpenConnections)
             self.multi = multi
             share = try ShareHandle()
             try watch(timerFD, events: fg_EPOLLIN)

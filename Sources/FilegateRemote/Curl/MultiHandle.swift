@@ -37,8 +37,10 @@ final class MultiHandle {
         try check(fg_curl_multi_setopt_ptr(rawValue, CURLMOPT_TIMERDATA, userData))
     }
 
-    /// How many idle connections curl keeps for reuse. Without it the cache follows the number of transfers in
-    /// flight (4 per handle), so a quiet moment closes the connections the next burst needs.
+    /// The size of curl's connection cache: the connections it keeps open, those in use included. Each time a
+    /// transfer ends with the cache over this size, curl closes its oldest idle connection (often the one just
+    /// freed). Without it the size follows the transfers in flight (4 per handle), so a quiet moment closes the
+    /// connections the next burst needs.
     /// - SeeAlso: https://curl.se/libcurl/c/CURLMOPT_MAXCONNECTS.html
     func set(maxConnects: Int) throws(CurlError) {
         try check(fg_curl_multi_setopt_long(rawValue, CURLMOPT_MAXCONNECTS, maxConnects))
