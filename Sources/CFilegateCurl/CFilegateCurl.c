@@ -1,3 +1,6 @@
+#define _GNU_SOURCE
+#include <pthread.h>
+
 #include "CFilegateCurl.h"
 
 CURLcode fg_curl_easy_setopt_long(CURL *handle, CURLoption option, long value) {
@@ -70,4 +73,8 @@ CURLSHcode fg_curl_share_setopt_long(CURLSH *handle, CURLSHoption option, long v
 
 CURLcode fg_curl_msg_result(const CURLMsg *message) {
     return message->data.result;
+}
+
+int fg_name_current_thread(const char *name) {
+    return pthread_setname_np(pthread_self(), name);
 }

@@ -1,5 +1,6 @@
 import FilegateCore
 import FilegateWire
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -341,6 +342,16 @@ import Testing
             let echo = String(buffer: try await response.body.collect(upTo: 4096))
             #expect(echo.contains(#""fields":["Host: "#), "\(echo)")
             #expect(echo.contains(#"","Authorization: Bearer \#(key)","X-Other: 1""#), "\(echo)")
+        }
+    }
+
+    /// Named, the curl thread can be told apart in `top -H` and `perf` (it took a libdispatch worker's name before).
+    @Test func theCurlThreadIsNamed() async throws {
+        try await Self.withLoop { loop, upstream in
+            _ = try await loop.perform(Self.get(upstream.baseURL + "/json"))
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            #expect(names.contains(CurlThread.name + "\n"), "\(names)")
         }
     }
 

@@ -1,6 +1,6 @@
 // What Swift cannot import from libcurl and Glibc: one typed function per argument kind of curl's variadic
-// calls, the values of macros Swift does not import, and the epoll/eventfd/timerfd headers Glibc's module
-// does not export (STYLE.md §5). Prefixed `fg_`.
+// calls, the values of macros Swift does not import, the epoll/eventfd/timerfd headers Glibc's module
+// does not export (STYLE.md §5), and naming the curl thread (a GNU extension). Prefixed `fg_`.
 #ifndef CFILEGATECURL_H
 #define CFILEGATECURL_H
 
@@ -35,6 +35,9 @@ CURLSHcode fg_curl_share_setopt_long(CURLSH *handle, CURLSHoption option, long v
 
 // The result of a CURLMSG_DONE message (a member of a union).
 CURLcode fg_curl_msg_result(const CURLMsg *message);
+
+// Names the calling thread (pthread_setname_np: at most 15 bytes); 0 or an errno value.
+int fg_name_current_thread(const char *name);
 
 // Macro values.
 static const size_t fg_CURL_WRITEFUNC_PAUSE = CURL_WRITEFUNC_PAUSE;
