@@ -8,7 +8,8 @@
 #   make fuzz   libFuzzer + AddressSanitizer on the parsers (Fuzz/), FUZZ_SECONDS (default 60) per target or
 #               FUZZ_RUNS executions, summary in bench/results/fuzz.txt; not part of `make test`
 #   make load   2,000 keep-alive connections of small calls and streaming transfers for LOAD_MINUTES (default 5;
-#               SOAK_MINUTES=30 for a soak): errors, p99, RSS and descriptors (bench/results/load.txt)
+#               SOAK_MINUTES=30 for a soak): errors, p99, RSS and descriptors (bench/results/load.txt);
+#               LOAD_THROUGH=remote through the remote path to a second filegate (load-remote.txt)
 #
 # `deps` expects a Debian 12 machine and root (sudo is used when not root); the Swift toolchain itself
 # must already be on PATH.
@@ -133,5 +134,6 @@ fuzz:
 
 ## load: a benchmark, not a test: release build, filegate on its local backend under 2,000 keep-alive connections
 ## mixing small calls and 4 MiB uploads/downloads for LOAD_MINUTES (SOAK_MINUTES wins when set); bench/results/load.txt.
+## LOAD_THROUGH=remote: the same through filegate's remote path, to a second filegate (bench/results/load-remote.txt).
 load: deps
-	LOAD_MINUTES="$(LOAD_MINUTES)" SOAK_MINUTES="$(SOAK_MINUTES)" bash bench/load.sh
+	LOAD_MINUTES="$(LOAD_MINUTES)" SOAK_MINUTES="$(SOAK_MINUTES)" LOAD_THROUGH="$(LOAD_THROUGH)" bash bench/load.sh

@@ -29,6 +29,7 @@ launch_filegate() {
     env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u all_proxy -u ALL_PROXY \
         "$@" "$BIN" serve --config "$config" > "$log" 2>&1 &
     FILEGATE_PID=$!
+    LAUNCHED_PIDS+=("$FILEGATE_PID")
     if await_ready "$FILEGATE_PID" grep -q 'listening on http://' "$log"; then
         line="$(grep -m1 -o 'listening on http://[^[:space:]]*' "$log")"
         BASE="http://${line#listening on http://}"
@@ -55,11 +56,16 @@ JSON
     launch_filegate "$name" "$RUN_DIR/config.json" "$RUN_DIR/filegate.log"
 }
 
-# For an EXIT trap: stops the filegate launch_filegate started last and removes RUN_DIR.
+# For an EXIT trap: stops every filegate launch_filegate started, the last first, and removes RUN_DIR.
+LAUNCHED_PIDS=()
 stop_filegate_and_clean() {
-    if [[ -n "${FILEGATE_PID:-}" ]] && kill -0 "$FILEGATE_PID" 2>/dev/null; then
-        kill -TERM "$FILEGATE_PID"
-        wait "$FILEGATE_PID" || true
-    fi
+    local index pid
+    for ((index = ${#LAUNCHED_PIDS[@]} - 1; index >= 0; index--)); do
+        pid="${LAUNCHED_PIDS[index]}"
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid"
+            wait "$pid" || true
+        fi
+    done
     rm -rf "$RUN_DIR"
 }

@@ -1,7 +1,7 @@
 """make load's client: many keep-alive connections on raw asyncio sockets against one filegate, for a set time.
 
     python3 bench/load_client.py --base http://127.0.0.1:PORT --key KEY --pid PID [--connections 2000]
-        [--seconds 300] [--workers 2] [--think-ms 1000] [--stream-percent 4] [--stream-mib 4]
+        [--seconds 300] [--workers 2] [--think-ms 1000] [--stream-percent 4] [--stream-mib 4] [--upstream-port N]
 
 Each connection, after a random think time (uniform over 0.5..1.5 x --think-ms), makes one call: mostly small ones
 (retrieve, list with limit=10) on files made at start, and --stream-percent streaming transfers: half uploads of
@@ -11,6 +11,10 @@ connections are split over --workers processes so the client's own event loop la
 
 Prints one JSON object: calls and errors per kind, small-call latency percentiles, filegate's RSS (VmRSS) and open
 descriptors at start (before any load connection), peak, and end (after every load connection closed).
+
+With --upstream-port (filegate forwarding to an upstream on 127.0.0.1 at that port), filegate's connections to it
+are counted apart from its other descriptors, since curl keeps them open for reuse: their number at the peak and at
+the end, and how many were opened during the run (the machine's TCP active opens, less the client's own).
 """
 
 from __future__ import annotations
@@ -41,21 +45,51 @@ def rss_kib(pid: int) -> int:
     raise LoadError("no VmRSS")
 
 
-def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
+def upstream_socket_inodes(pid: int, port: int | None) -> set[str]:
+    """The inodes of the TCP sockets in pid's network namespace connected to 127.0.0.1:`port` (none without one)."""
+    inodes: set[str] = set()
+    if port is None:
+        return inodes
+    for table in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{table}") as lines:
+            next(lines)
+            for line in lines:
+                fields = line.split()
+                if int(fields[2].rsplit(":", 1)[1], 16) == port:
+                    inodes.add(fields[9])
+    return inodes
 
 
-def fd_kinds(pid: int) -> dict[str, int]:
-    """Open descriptors by what they point at (`socket`, `anon_inode:[eventfd]`, a file path with digits dropped)."""
+def fd_kinds(pid: int, upstream_port: int | None = None) -> dict[str, int]:
+    """Open descriptors by what they point at (`socket`, `anon_inode:[eventfd]`, a file path with digits dropped);
+    connections to the upstream as `upstream`."""
+    upstream = upstream_socket_inodes(pid, upstream_port)
     kinds: dict[str, int] = {}
     for name in os.listdir(f"/proc/{pid}/fd"):
         try:
             target = os.readlink(f"/proc/{pid}/fd/{name}")
         except OSError:
             continue
-        kind = "socket" if target.startswith("socket:") else target.rsplit("/", 1)[-1].rstrip("0123456789")
+        if target.startswith("socket:"):
+            kind = "upstream" if target[len("socket:["):-1] in upstream else "socket"
+        else:
+            kind = target.rsplit("/", 1)[-1].rstrip("0123456789")
         kinds[kind] = kinds.get(kind, 0) + 1
     return kinds
+
+
+def open_fds(pid: int, upstream_port: int | None = None) -> tuple[int, int]:
+    """Open descriptors other than connections to the upstream, and those connections."""
+    kinds = fd_kinds(pid, upstream_port)
+    upstream = kinds.pop("upstream", 0)
+    return sum(kinds.values()), upstream
+
+
+def tcp_active_opens() -> int:
+    """Connections this machine has opened (`Tcp: ActiveOpens` in /proc/net/snmp)."""
+    with open("/proc/net/snmp") as snmp:
+        names, values = [line.split() for line in snmp if line.startswith("Tcp:")][:2]
+    return int(values[names.index("ActiveOpens")])
 
 
 def fd_difference(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -261,6 +295,7 @@ def main() -> None:
     parser.add_argument("--stream-percent", type=float, default=4)
     parser.add_argument("--stream-mib", type=int, default=4)
     parser.add_argument("--ramp-seconds", type=float, default=10)
+    parser.add_argument("--upstream-port", type=int, help="filegate forwards to an upstream on 127.0.0.1 at this port")
     arguments = parser.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -269,10 +304,13 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, wanted), hard))
 
     small_ids, big_id = asyncio.run(prepare(arguments))
-    start = {"rss_kib": rss_kib(arguments.pid), "fds": open_fds(arguments.pid)}
-    start_kinds = fd_kinds(arguments.pid)
+    port = arguments.upstream_port
+    start_fds, start_upstream = open_fds(arguments.pid, port)
+    start = {"rss_kib": rss_kib(arguments.pid), "fds": start_fds}
+    start_kinds = fd_kinds(arguments.pid, port)
+    start_opens = tcp_active_opens()
     peak_rss = start["rss_kib"]
-    peak_fds = start["fds"]
+    peak_fds, peak_upstream = start_fds, start_upstream
     deadline_wall = time.time() + arguments.ramp_seconds + arguments.seconds
     queue: multiprocessing.Queue = multiprocessing.Queue()
     processes = []
@@ -296,15 +334,18 @@ def main() -> None:
         peak_rss = max(peak_rss, rss)
         slot = min(9, int((time.monotonic() - run_start) / tenth))
         rss_by_tenth[slot] = max(rss_by_tenth[slot], rss)
-        peak_fds = max(peak_fds, open_fds(arguments.pid))
+        fds, upstream = open_fds(arguments.pid, port)
+        peak_fds, peak_upstream = max(peak_fds, fds), max(peak_upstream, upstream)
     for process in processes:
         process.join()
+    upstream_opens = tcp_active_opens() - start_opens - arguments.connections
     # filegate sees each close on its next read: let the descriptors settle (at most 15 s).
     settle_deadline = time.monotonic() + 15
-    while open_fds(arguments.pid) != start["fds"] and time.monotonic() < settle_deadline:
+    while open_fds(arguments.pid, port)[0] != start["fds"] and time.monotonic() < settle_deadline:
         time.sleep(0.2)
-    end = {"rss_kib": rss_kib(arguments.pid), "fds": open_fds(arguments.pid)}
-    end_kinds = fd_kinds(arguments.pid)
+    end_fds, end_upstream = open_fds(arguments.pid, port)
+    end = {"rss_kib": rss_kib(arguments.pid), "fds": end_fds}
+    end_kinds = fd_kinds(arguments.pid, port)
 
     latencies = [value for result in results for value in result["latencies"]]
     calls = {kind: sum(result["calls"][kind] for result in results) for kind in results[0]["calls"]}
@@ -321,7 +362,10 @@ def main() -> None:
         "small_max_ms": round(max(latencies, default=float("nan")) * 1000, 2),
         "rss_kib": {"start": start["rss_kib"], "peak": peak_rss, "end": end["rss_kib"], "by_tenth": rss_by_tenth},
         "fds": {"start": start["fds"], "peak": peak_fds, "end": end["fds"]},
-        "fds_changed": fd_difference(start_kinds, end_kinds),
+        "fds_changed": {kind: change for kind, change in fd_difference(start_kinds, end_kinds).items()
+                        if kind != "upstream"},
+        **({"upstream": {"start": start_upstream, "peak": peak_upstream, "end": end_upstream,
+                         "opened": upstream_opens}} if port is not None else {}),
     }))
 
 
