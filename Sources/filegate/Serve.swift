@@ -130,7 +130,7 @@ struct Serve: AsyncParsableCommand {
 
     /// How many upstream transfers may run at once: the remote backends' `max_upstream_connections` together, so
     /// curl keeps every connection those transfers use open for the next (at least one).
-    static func upstreamTransferLimit(_ settings: GatewayConfig) -> Int {
+    private static func upstreamTransferLimit(_ settings: GatewayConfig) -> Int {
         let limits = settings.backends.map { backend in
             guard case .remote(let remote) = backend.location else { return 0 }
             return remote.maxUpstreamConnections
