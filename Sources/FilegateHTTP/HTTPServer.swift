@@ -39,11 +39,12 @@ public struct HTTPServer: Service {
     ///
     /// A download's bytes come in batches of up to 512 KiB (the remote backend gathers curl's 16 KiB callbacks,
     /// issue 3's notes): the low mark is one batch, so a writer resumes when a whole batch fits, and the high mark
-    /// four, so a reading client is never starved between batches. A client that stops reading holds at most the
-    /// high mark plus the one batch being written, about 2.5 MiB, until `send_timeout_seconds` cuts it.
+    /// two. A client that stops reading holds at most the high mark plus the one batch being written, 1.5 MiB,
+    /// until `send_timeout_seconds` cuts it. With four batches (2 MiB) it held 1 MiB more, for no throughput: the
+    /// next batches wait in the download queue or the local store anyway (1 GiB downloads, interleaved, within noise).
     static let writeBufferWatermarks = ChannelOptions.Types.WriteBufferWaterMark(
         low: 512 * 1024,
-        high: 2048 * 1024
+        high: 1024 * 1024
     )
 
     private let host: String

@@ -341,5 +341,6 @@ def test_a_client_that_reads_nothing_of_a_download_is_cut_with_bounded_buffering
     assert received < size
     match = PEAK.search(closed)
     assert match, closed
-    assert 256 * 1024 <= int(match.group(1)) < 4 * 1024 * 1024, closed
+    # The write buffer's high mark (1 MiB) plus the one 256 KiB chunk being written; with a 2 MiB mark it was 2.25 MiB.
+    assert 256 * 1024 <= int(match.group(1)) <= 1536 * 1024, closed
     assert "filegate.timeout=send" in local.log_text()
