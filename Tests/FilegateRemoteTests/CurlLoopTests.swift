@@ -277,6 +277,76 @@ import Testing
         }
     }
 
+    /// How a transfer of `manyTransfersEndingEveryWayAtOnceEachEndAsTheirKindSays` ends.
+    enum Ending: CaseIterable, Sendable {
+        case answered, downloaded, uploaded, errorStatus, consumerCancelled, bodyDropped, callerCancelled
+        case upstreamReset, upstreamShort
+    }
+
+    /// Runs one transfer that ends as `ending` says, and checks that it did.
+    static func run(_ ending: Ending, _ loop: CurlLoop, _ upstream: TestUpstream) async throws {
+        let base = upstream.baseURL
+        switch ending {
+        case .answered:
+            let response = try await loop.perform(get(base + "/json"))
+            #expect(String(buffer: try await response.body.collect(upTo: 1024)) == #"{"ok":true}"#)
+        case .downloaded:
+            let response = try await loop.perform(get(base + "/bytes?n=\(1 << 20)"))
+            let (count, hash) = try await drain(response.body)
+            #expect(count == 1 << 20 && hash == Pattern.hash(ofFirst: 1 << 20))
+        case .uploaded:
+            let body = Body(length: .known(1 << 20), PatternChunks(total: 1 << 20, chunkSize: 64 << 10))
+            let response = try await loop.perform(UpstreamRequest(method: "PUT", url: base + "/upload", body: body))
+            #expect(String(buffer: try await response.body.collect(upTo: 1024)).hasPrefix(#"{"bytes":1048576,"#))
+        case .errorStatus:
+            let response = try await loop.perform(get(base + "/status?code=503"))
+            #expect(response.status == 503)
+            _ = try await response.body.collect(upTo: 1024)
+        case .consumerCancelled:
+            let response = try await loop.perform(get(base + "/bytes?n=\(64 << 20)"))
+            let consumer = Task {
+                var iterator = response.body.makeAsyncIterator()
+                _ = try await iterator.next()
+                withUnsafeCurrentTask { $0?.cancel() }
+                while try await iterator.next() != nil {}
+            }
+            await #expect(throws: GatewayError.transferCancelled) { try await consumer.value }
+        case .bodyDropped:
+            let response = try await loop.perform(get(base + "/bytes?n=\(64 << 20)"))
+            #expect(response.status == 200)
+        case .callerCancelled:
+            let caller = Task { try await loop.perform(get(base + "/stall")) }
+            try await Task.sleep(for: .milliseconds(50))
+            caller.cancel()
+            await #expect(throws: GatewayError.transferCancelled) { _ = try await caller.value }
+        case .upstreamReset, .upstreamShort:
+            let path = ending == .upstreamReset ? "/reset" : "/short"
+            let response = try await loop.perform(get(base + path + "?n=300000"))
+            let error = await #expect(throws: GatewayError.self) { _ = try await drain(response.body) }
+            #expect(error?.code == .badGateway)
+        }
+    }
+
+    /// Transfers ending every way at once, on one curl thread: each ends as its kind says (none hangs: the suite's
+    /// time limit), every stream the client gave up on is cut at the upstream, and the loop serves normally after.
+    @Test func manyTransfersEndingEveryWayAtOnceEachEndAsTheirKindSays() async throws {
+        let rounds = 20
+        try await Self.withLoop(maxOpenConnections: 256) { loop, upstream in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<rounds {
+                    for ending in Ending.allCases {
+                        group.addTask { try await Self.run(ending, loop, upstream) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await Self.waitUntil { upstream.counters.streamsCut >= 2 * rounds }
+            #expect(upstream.counters.streamsCut == 2 * rounds)
+            try await Self.run(.downloaded, loop, upstream)
+            #expect(loop.socketWatchFailureCount == 0)
+        }
+    }
+
     /// The socket of a connection curl closed leaves the epoll set with its descriptor, while the reactor still
     /// counts it parked; the next connection usually gets the same number. It must be watched again (MOD finds
     /// nothing, ADD follows), or the transfer would move only on curl's timers.
