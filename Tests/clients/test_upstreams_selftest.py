@@ -572,6 +572,7 @@ def test_fault_chosen_by_path(upstreams: Upstreams) -> None:
 def test_gather_answers_a_wave_once_it_is_full(upstreams: Upstreams) -> None:
     upstream = upstreams.faulty("gather", gather=3)
     url = f"{upstream.base_url}/v1/files/file-x"
+
     def two_held() -> None:
         assert len(upstream.recorded()) == 2
 
