@@ -40,17 +40,22 @@ launch_filegate() {
     exit 1
 }
 
+# key_sha256 KEY: the lowercase hex SHA-256 a config's key_sha256 holds for KEY.
+key_sha256() {
+    printf '%s' "$1" | sha256sum | cut -d' ' -f1
+}
+
 # start_local_filegate NAME KEY MAX_UPLOAD_BYTES: launch_filegate on RUN_DIR/config.json, written here: the local
 # backend under RUN_DIR/data and one client NAME with KEY.
 start_local_filegate() {
-    local name="$1" key="$2" max_upload_bytes="$3" key_sha256
-    key_sha256="$(printf '%s' "$key" | sha256sum | cut -d' ' -f1)"
+    local name="$1" key="$2" max_upload_bytes="$3" hash
+    hash="$(key_sha256 "$key")"
     cat > "$RUN_DIR/config.json" <<JSON
 {
   "listen": "127.0.0.1:0",
   "max_upload_bytes": $max_upload_bytes,
   "backends": [{"name": "local", "kind": "local", "directory": "data"}],
-  "clients": [{"name": "$name", "key_sha256": "$key_sha256", "backends": ["local"], "default_backend": "local"}]
+  "clients": [{"name": "$name", "key_sha256": "$hash", "backends": ["local"], "default_backend": "local"}]
 }
 JSON
     launch_filegate "$name" "$RUN_DIR/config.json" "$RUN_DIR/filegate.log"

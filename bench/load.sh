@@ -55,7 +55,7 @@ if [[ "$THROUGH" == remote ]]; then
   "state_directory": "front",
   "backends": [{"name": "upstream", "kind": "openai", "endpoint": "$UPSTREAM_BASE", "api_key_env": "FG_LOAD_UPSTREAM_KEY",
                 "max_upstream_connections": $MAX_UPSTREAM_CONNECTIONS}],
-  "clients": [{"name": "load", "key_sha256": "$(printf '%s' "$KEY" | sha256sum | cut -d' ' -f1)",
+  "clients": [{"name": "load", "key_sha256": "$(key_sha256 "$KEY")",
                "backends": ["upstream"], "default_backend": "upstream"}]
 }
 JSON

@@ -78,11 +78,13 @@ def fd_kinds(pid: int, upstream_port: int | None = None) -> dict[str, int]:
     return kinds
 
 
+def descriptor_counts(kinds: dict[str, int]) -> tuple[int, int]:
+    """From `fd_kinds`: the descriptors other than connections to the upstream, and those connections."""
+    return sum(count for kind, count in kinds.items() if kind != "upstream"), kinds.get("upstream", 0)
+
+
 def open_fds(pid: int, upstream_port: int | None = None) -> tuple[int, int]:
-    """Open descriptors other than connections to the upstream, and those connections."""
-    kinds = fd_kinds(pid, upstream_port)
-    upstream = kinds.pop("upstream", 0)
-    return sum(kinds.values()), upstream
+    return descriptor_counts(fd_kinds(pid, upstream_port))
 
 
 def tcp_active_opens() -> int:
@@ -305,9 +307,9 @@ def main() -> None:
 
     small_ids, big_id = asyncio.run(prepare(arguments))
     port = arguments.upstream_port
-    start_fds, start_upstream = open_fds(arguments.pid, port)
-    start = {"rss_kib": rss_kib(arguments.pid), "fds": start_fds}
     start_kinds = fd_kinds(arguments.pid, port)
+    start_fds, start_upstream = descriptor_counts(start_kinds)
+    start = {"rss_kib": rss_kib(arguments.pid), "fds": start_fds}
     start_opens = tcp_active_opens()
     peak_rss = start["rss_kib"]
     peak_fds, peak_upstream = start_fds, start_upstream
@@ -343,9 +345,9 @@ def main() -> None:
     settle_deadline = time.monotonic() + 15
     while open_fds(arguments.pid, port)[0] != start["fds"] and time.monotonic() < settle_deadline:
         time.sleep(0.2)
-    end_fds, end_upstream = open_fds(arguments.pid, port)
-    end = {"rss_kib": rss_kib(arguments.pid), "fds": end_fds}
     end_kinds = fd_kinds(arguments.pid, port)
+    end_fds, end_upstream = descriptor_counts(end_kinds)
+    end = {"rss_kib": rss_kib(arguments.pid), "fds": end_fds}
 
     latencies = [value for result in results for value in result["latencies"]]
     calls = {kind: sum(result["calls"][kind] for result in results) for kind in results[0]["calls"]}

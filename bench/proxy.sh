@@ -197,7 +197,7 @@ EOF
 } > "$RUN_DIR/nginx-proxy.conf"
 
 # Both proxies without a line per request: nginx has `access_log off`, filegate `"access_log": false`.
-KEY_SHA256="$(printf '%s' "$CLIENT_KEY" | sha256sum | cut -d' ' -f1)"
+KEY_SHA256="$(key_sha256 "$CLIENT_KEY")"
 cat > "$RUN_DIR/filegate.json" <<EOF
 {
   "listen": "127.0.0.1:0",
