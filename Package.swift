@@ -173,6 +173,7 @@ let package = Package(
             dependencies: [
                 "FilegateHTTP", "FilegateGateway", "FilegateWire", "FilegateCore",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -47,6 +47,12 @@ public struct HTTPServer: Service {
         high: 1024 * 1024
     )
 
+    /// Connections the kernel completes and queues while every event loop is busy (capped by
+    /// `net.core.somaxconn`, 4096 by default since Linux 5.4). Past the queue the kernel drops a client's SYN and the
+    /// client waits a second for its retransmission: with 256, a burst of 300 connects to a busy debug build lost
+    /// some, and connections opened a second earlier sat unused past the header timeout (a CI failure).
+    static let listenBacklog: Int32 = 4096
+
     private let host: String
     private let port: Int
     private let group: MultiThreadedEventLoopGroup
@@ -84,7 +90,7 @@ public struct HTTPServer: Service {
         let logger = self.logger
         let connectionLimit = ConnectionLimit(maxConnections: maxConnections, logger: logger)
         let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: Self.listenBacklog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.writeBufferWaterMark, value: Self.writeBufferWatermarks)
@@ -125,10 +131,10 @@ public struct HTTPServer: Service {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
                     for try await case .served(let connection) in connections {
-                        let executor = EventLoopTaskExecutor(connection.channel.channel.eventLoop)
-                        group.addTask(executorPreference: executor) {
-                            await HTTPConnection(gateway: gateway, timer: connection.timer, logger: logger)
-                                .run(connection.channel)
+                        guard let channel = connection.take() else { continue }
+                        let timer = connection.timer
+                        group.addTask(executorPreference: EventLoopTaskExecutor(channel.channel.eventLoop)) {
+                            await HTTPConnection(gateway: gateway, timer: timer, logger: logger).run(channel)
                             connectionLimit.connectionEnded()
                         }
                     }
@@ -156,10 +162,4 @@ public struct HTTPServer: Service {
         buffer.writeBuffer(&body)
         return buffer
     }()
-}
-
-/// An accepted connection as the listener hands it to its task: the channel and the timer its parser reports to.
-struct AcceptedConnection: Sendable {
-    var channel: NIOAsyncChannel<RequestEvent, ByteBuffer>
-    var timer: ConnectionTimer
 }

@@ -3,6 +3,7 @@ import FilegateGateway
 import FilegateHTTP
 import FilegateWire
 import Foundation
+import Glibc
 import Logging
 import NIOCore
 import NIOPosix
@@ -13,12 +14,13 @@ import Testing
 @Suite struct HTTPServerTests {
     static let key = "fg-http-key"
 
-    /// Runs a listener whose gateway routes the one client to `backend`, and gives `body` its port.
+    /// Runs a listener on `group` (shut down after) whose gateway routes the one client to `backend`, and gives
+    /// `body` its port.
     static func withServer(
         backend: any Backend,
+        group: MultiThreadedEventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1),
         _ body: @Sendable (Int) async throws -> Void
     ) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         let spoolDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -162,6 +164,69 @@ import Testing
             let body = received.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
             #expect(body.utf8.count < 4000)
         }
+    }
+
+    /// Clients that connect while the listener's only event loop is busy wait in the kernel's accept queue: none has
+    /// its SYN dropped, which would cost it a second before the retransmission. With a backlog of 256, 257 of these
+    /// 600 connected.
+    @Test func aBurstOfConnectsQueuesWhileTheEventLoopIsBusy() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        try await Self.withServer(backend: StaticBackend(), group: group) { port in
+            let busy = DispatchSemaphore(value: 0)
+            group.next().execute { busy.wait() }
+            defer { busy.signal() }
+            let burst = try ConnectBurst(port: port, count: 600)
+            defer { burst.close() }
+            #expect(burst.connected(within: .seconds(3)) == 600)
+        }
+    }
+}
+
+/// Non-blocking connects to 127.0.0.1, counted as the kernel completes them.
+private struct ConnectBurst {
+    private var sockets: [Int32] = []
+
+    init(port: Int, count: Int) throws {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        for _ in 0..<count {
+            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            try #require(socket >= 0, "socket: errno \(errno)")
+            sockets.append(socket)
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            try #require(result == 0 || errno == EINPROGRESS, "connect: errno \(errno)")
+        }
+    }
+
+    /// How many connected, once all have or `timeout` has passed.
+    func connected(within timeout: Duration) -> Int {
+        var pending = sockets.map { pollfd(fd: $0, events: Int16(POLLOUT), revents: 0) }
+        var connected = 0
+        let deadline = ContinuousClock.now + timeout
+        while !pending.isEmpty, ContinuousClock.now < deadline {
+            let milliseconds = Int32((deadline - ContinuousClock.now) / .milliseconds(1))
+            guard poll(&pending, nfds_t(pending.count), max(milliseconds, 1)) > 0 else { continue }
+            connected += pending.filter { $0.revents != 0 && Self.error(of: $0.fd) == 0 }.count
+            pending.removeAll { $0.revents != 0 }
+        }
+        return connected
+    }
+
+    func close() {
+        for socket in sockets { Glibc.close(socket) }
+    }
+
+    private static func error(of socket: Int32) -> Int32 {
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(socket, SOL_SOCKET, SO_ERROR, &error, &length)
+        return error
     }
 }
 
