@@ -34,6 +34,9 @@ READ_SLICE = 256 * 1024
 # How long an idle keep-alive connection, or a peer that stopped sending a body, is waited for.
 IDLE_TIMEOUT = 60.0
 DEFAULT_LIFETIME = 3600.0
+# Connections the kernel queues before the upstream accepts them (asyncio's default is 100): a wave of connections
+# at once, as the gather fault waits for, never waits on a dropped SYN.
+BACKLOG = 1024
 
 
 class HTTPError(Exception):
@@ -377,7 +380,9 @@ async def _serve(
             connections.discard(task)
             writer.close()
 
-    server = await asyncio.start_server(tracked, HOST, arguments.port, ssl=ssl_context, limit=MAX_HEAD_BYTES)
+    server = await asyncio.start_server(
+        tracked, HOST, arguments.port, ssl=ssl_context, limit=MAX_HEAD_BYTES, backlog=BACKLOG
+    )
     port = server.sockets[0].getsockname()[1]
     if on_listening is not None:
         on_listening(port)
