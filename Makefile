@@ -123,7 +123,8 @@ bench-proxy: deps
 	bash bench/proxy.sh
 
 ## bench-micro: the event loop's own pieces of a small GET (parse, key, route, headers, JSON in and out, response
-## head), each timed alone in the separate package bench/micro/, release build; figures in bench/results/micro.txt.
+## head), each timed alone, and the multipart parser's pass over an upload (MB/s), in the separate package
+## bench/micro/, release build; figures in bench/results/micro.txt.
 bench-micro:
 	bash bench/micro.sh
 

@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "FilegateWire",
-            dependencies: ["FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CFilegateSystem", "FilegateCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
         .target(

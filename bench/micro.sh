@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench-micro: the event loop's own per-request pieces of a small GET, each timed alone (bench/micro/, a separate
-# package built in release only here), pinned to CPU 0; figures in bench/results/micro.txt. No targets: it shows
-# where a small GET's own CPU goes, beside bench-proxy's end-to-end figures and floors.
+# package built in release only here), and the multipart parser's pass over an upload's bytes, pinned to CPU 0;
+# figures in bench/results/micro.txt. No targets: it shows where a small GET's own CPU goes, beside bench-proxy's
+# end-to-end figures and floors.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,7 +16,8 @@ echo "bench-micro: release build (bench/micro/.build)"
 swift build -c release --package-path bench/micro
 mkdir -p bench/results
 {
-    echo "filegate's per-request pieces of a small GET, each alone (bench/micro/Sources/FilegateMicro/main.swift)"
+    echo "filegate's per-request pieces of a small GET, each alone, and an upload's multipart scan" \
+        "(bench/micro/Sources/FilegateMicro/main.swift)"
     echo "date:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "commit:    $(commit_measured)"
     echo "machine:   $(nproc) CPUs, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo); shared, so noisy"

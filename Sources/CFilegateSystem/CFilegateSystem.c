@@ -2,6 +2,11 @@
 #include "CFilegateSystem.h"
 #include <malloc.h>
 #include <sched.h>
+#include <string.h>
+
+const void *fg_memmem(const void *haystack, size_t haystackLength, const void *needle, size_t needleLength) {
+    return memmem(haystack, haystackLength, needle, needleLength);
+}
 
 int fg_malloc_limit_arenas(int count) {
     return mallopt(M_ARENA_MAX, count);

@@ -1,7 +1,12 @@
 #ifndef C_FILEGATE_SYSTEM_H
 #define C_FILEGATE_SYSTEM_H
 
-/// glibc calls the executable needs that Swift's Glibc module does not export (<malloc.h>, GNU <sched.h>).
+/// glibc calls filegate needs that Swift's Glibc module does not export (<malloc.h>, GNU <sched.h> and <string.h>).
+
+#include <stddef.h>
+
+/// The first occurrence of `needle` in `haystack` (glibc's `memmem`, a GNU extension), or NULL.
+const void *fg_memmem(const void *haystack, size_t haystackLength, const void *needle, size_t needleLength);
 
 /// Limits the number of malloc arenas; returns mallopt's result (1 on success).
 int fg_malloc_limit_arenas(int count);
