@@ -7,6 +7,31 @@ commit_measured() {
     git diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || printf ' (with local changes)'
 }
 
+# install_missing LABEL PACKAGE...: installs the Debian packages not installed yet, as the Makefile's `deps` does.
+install_missing() {
+    local label="$1" package status sudo=""
+    local -a missing=()
+    shift
+    for package in "$@"; do
+        status="$(dpkg -s "$package" 2>/dev/null || true)"
+        [[ "$status" == *"Status: install ok installed"* ]] || missing+=("$package")
+    done
+    (( ${#missing[@]} > 0 )) || return 0
+    (( $(id -u) == 0 )) || sudo=sudo
+    echo "$label: installing ${missing[*]}"
+    $sudo apt-get update
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+CLK_TCK="$(getconf CLK_TCK)"
+# cpu_ticks PID: utime + stime of a process (every thread), in clock ticks: fields 14 and 15 of /proc/PID/stat.
+cpu_ticks() {
+    local stat
+    stat="$(< "/proc/$1/stat")"
+    stat="${stat##*) }"
+    awk '{ print $12 + $13 }' <<< "$stat"
+}
+
 # await_ready PID CHECK...: runs CHECK (a command and its arguments) every 0.1 s until it succeeds (0), or until
 # PID has exited or 20 s have passed (1): the one wait for a server the scripts start.
 await_ready() {

@@ -35,20 +35,9 @@ CURL=(curl -sS --noproxy '*' --max-time 900)
 PROXY_CPU=0
 CLIENT_CPU=1
 
-SUDO=""
-(( $(id -u) == 0 )) || SUDO=sudo
-
-## Packages: installed only when missing, as the Makefile's `deps` does.
-missing=()
-for package in nginx-light wrk util-linux curl; do
-    status="$(dpkg -s "$package" 2>/dev/null || true)"
-    [[ "$status" == *"Status: install ok installed"* ]] || missing+=("$package")
-done
-if (( ${#missing[@]} > 0 )); then
-    echo "bench-proxy: installing ${missing[*]}"
-    $SUDO apt-get update
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+install_missing bench-proxy nginx-light wrk util-linux curl
 [[ -f "$ECHO_MODULE" ]] || { echo "bench-proxy: $ECHO_MODULE is missing (package libnginx-mod-http-echo)" >&2; exit 1; }
 if (( $(nproc) < 2 )); then
     echo "bench-proxy: needs 2 CPUs (proxy on CPU 0, client and upstream on CPU 1), this machine has $(nproc)" >&2
@@ -72,8 +61,6 @@ if [[ ! -f "$SOURCE_2G" || "$(stat -c %s "$SOURCE_2G")" -ne $((2 * GIB)) ]]; the
 fi
 
 RUN_DIR="$(mktemp -d "$PWD/$WORK/proxy.XXXXXX")"
-# shellcheck source=bench/common.sh
-source bench/common.sh
 PIDS=()
 cleanup() {
     local pid
@@ -272,14 +259,6 @@ declare -A BASE=(
 declare -A KEY=([direct]="$UPSTREAM_KEY" [nginx]="$CLIENT_KEY" [filegate]="$CLIENT_KEY")
 declare -A PROXY_PID=([nginx]="$NGINX_WORKER" [filegate]="$FILEGATE_PID")
 
-CLK_TCK="$(getconf CLK_TCK)"
-# utime + stime of a process (every thread), in clock ticks: fields 14 and 15 of /proc/PID/stat.
-cpu_ticks() {
-    local stat
-    stat="$(< "/proc/$1/stat")"
-    stat="${stat##*) }"
-    awk '{ print $12 + $13 }' <<< "$stat"
-}
 vm_kib() { awk -v field="$2:" '$1 == field { print $2 }' "/proc/$1/status"; }
 
 # Target order of a round: rotated so that no target always goes first.

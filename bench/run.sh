@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make bench: 1 GiB up and down through filegate's local backend, 3 rounds each, with curl on 127.0.0.1.
+# make bench: 1 GiB up and down through filegate's local backend, 3 rounds each, with curl on 127.0.0.1; then small
+# GETs of one file's metadata with wrk (installed when missing).
 #
 # Builds a release binary into .build-release, serves a temporary config whose local backend lives under
-# bench/work/ (on disk, not tmpfs), and writes MB/s (best and median; MB = 10^6 bytes) and filegate's peak RSS
-# (VmHWM) to bench/results/local-backend.txt. Exits 1 when the peak RSS reaches 64 MiB (issue 3's bound).
+# bench/work/ (on disk, not tmpfs), and writes MB/s (best and median; MB = 10^6 bytes), filegate's peak RSS (VmHWM)
+# over the 1 GiB rounds, and the small GETs' requests/s and filegate's CPU per request to
+# bench/results/local-backend.txt. Exits 1 when the peak RSS reaches 64 MiB (issue 3's bound).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,6 +18,12 @@ SOURCE="$WORK/1GiB.bin"
 RESULTS=bench/results/local-backend.txt
 BIN=.build-release/release/filegate
 CURL=(curl -sS --noproxy '*' --max-time 600)
+SMALL_GET_SECONDS=10
+SMALL_GET_CONNECTIONS=64
+
+# shellcheck source=bench/common.sh
+source bench/common.sh
+install_missing bench wrk
 
 echo "bench: release build (.build-release)"
 swift build -c release --scratch-path .build-release
@@ -35,8 +43,6 @@ if (( available_kib < 3 * 1024 * 1024 )); then
     exit 1
 fi
 
-# shellcheck source=bench/common.sh
-source bench/common.sh
 trap stop_filegate_and_clean EXIT
 start_local_filegate bench "$KEY" $((2 * SIZE))
 echo "bench: filegate (pid $FILEGATE_PID) on $BASE"
@@ -72,6 +78,30 @@ done
 
 PEAK_RSS_KIB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$FILEGATE_PID/status")"
 
+# Small GETs: one small file's metadata, flat out on keep-alive connections; filegate's CPU from /proc/PID/stat.
+printf '{"prompt": "p", "completion": "c"}\n' > "$RUN_DIR/small.jsonl"
+"${CURL[@]}" -o "$RUN_DIR/small.json" -H "Authorization: Bearer $KEY" -F purpose=fine-tune \
+    -F "file=@$RUN_DIR/small.jsonl" "$BASE/v1/files"
+small_id="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$RUN_DIR/small.json")"
+SMALL_GET_CMD="wrk -t1 -c$SMALL_GET_CONNECTIONS -d${SMALL_GET_SECONDS}s -H 'Authorization: Bearer KEY' $BASE/v1/files/ID"
+get_rates=()
+get_cpu=()
+for round in $(seq "$ROUNDS"); do
+    ticks="$(cpu_ticks "$FILEGATE_PID")"
+    report="$(wrk -t1 -c"$SMALL_GET_CONNECTIONS" -d"${SMALL_GET_SECONDS}s" -H "Authorization: Bearer $KEY" \
+        "$BASE/v1/files/$small_id")"
+    ticks=$(($(cpu_ticks "$FILEGATE_PID") - ticks))
+    if [[ "$report" == *"Non-2xx"* || "$report" == *"Socket errors"* ]]; then
+        echo "bench: small GETs failed:" >&2
+        echo "$report" >&2
+        exit 1
+    fi
+    get_rates+=("$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<< "$report")")
+    get_cpu+=("$(awk -v t="$ticks" -v hz="$CLK_TCK" -v r="${get_rates[-1]}" -v s="$SMALL_GET_SECONDS" \
+        'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')")
+    echo "bench: small GETs round $round: ${get_rates[-1]} requests/s, ${get_cpu[-1]} us of filegate CPU per request"
+done
+
 best() { printf '%s\n' "$@" | sort -n | tail -1; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
@@ -88,11 +118,13 @@ verdict="under"
     echo "file:      $SOURCE, $SIZE bytes of /dev/urandom; local backend under $WORK/run.*/data"
     echo "upload:    $UPLOAD_CMD"
     echo "download:  $DOWNLOAD_CMD"
-    echo "rounds:    $ROUNDS (upload, download, delete); MB = 10^6 bytes, over curl's time_total"
+    echo "small GETs: $SMALL_GET_CMD (a one-line JSONL file), nothing pinned; CPU = filegate's utime+stime per request"
+    echo "rounds:    $ROUNDS (upload, download, delete); MB = 10^6 bytes, over curl's time_total; then $ROUNDS of small GETs"
     echo
     echo "upload MB/s:    ${up_rates[*]}   best $(best "${up_rates[@]}"), median $(median "${up_rates[@]}")"
     echo "download MB/s:  ${down_rates[*]}   best $(best "${down_rates[@]}"), median $(median "${down_rates[@]}")"
-    echo "peak RSS:       ${PEAK_RSS_KIB} KiB ($((PEAK_RSS_KIB / 1024)) MiB, VmHWM of pid $FILEGATE_PID after all rounds)"
+    echo "peak RSS:       ${PEAK_RSS_KIB} KiB ($((PEAK_RSS_KIB / 1024)) MiB, VmHWM of pid $FILEGATE_PID after the 1 GiB rounds)"
+    echo "small GETs/s:   ${get_rates[*]}   median $(median "${get_rates[@]}"); CPU per request ${get_cpu[*]} us, median $(median "${get_cpu[@]}")"
     echo "bound:          peak RSS $verdict 64 MiB"
 } | tee "$RESULTS"
 
