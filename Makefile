@@ -110,8 +110,8 @@ test-clients:
 	$(VENV3)/bin/python -m pytest $(PYTEST_FLAGS) $(CLIENT_TESTS)
 	$(VENV1)/bin/python -m pytest $(PYTEST_FLAGS) -m both $(CLIENT_TESTS)
 
-## bench: release build in .build-release, 1 GiB up and down through the local backend, figures in bench/results/;
-## then bench-proxy's comparison and bench-micro's pieces.
+## bench: release build in .build-release, 1 GiB up and down and small GETs (wrk) through the local backend, figures
+## in bench/results/; then bench-proxy's comparison and bench-micro's pieces.
 bench: deps
 	bash bench/run.sh
 	bash bench/proxy.sh
