@@ -32,6 +32,15 @@ cpu_ticks() {
     awk '{ print $12 + $13 }' <<< "$stat"
 }
 
+# cpu_us_per_request TICKS REQUESTS_PER_SECOND SECONDS: CPU microseconds per request of a run that used TICKS.
+cpu_us_per_request() {
+    awk -v t="$1" -v hz="$CLK_TCK" -v r="$2" -v s="$3" 'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }'
+}
+
+# median VALUE... and best VALUE...: of numbers, decimals included.
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+best() { printf '%s\n' "$@" | sort -g | tail -1; }
+
 # await_ready PID CHECK...: runs CHECK (a command and its arguments) every 0.1 s until it succeeds (0), or until
 # PID has exited or 20 s have passed (1): the one wait for a server the scripts start.
 await_ready() {

@@ -393,16 +393,13 @@ for round in $(seq "$ROUNDS"); do
     echo "bench-proxy: NIOHTTP1 client floor round $round: $rps requests/s, $cpu us CPU per request"
     ticks="$(cpu_ticks "$NIO_FLOOR_PID")"
     read -r rps _ < <(run_wrk nio-floor "$WRK_SECONDS" "$RUN_DIR/report.lua")
-    cpu="$(awk -v t="$(( $(cpu_ticks "$NIO_FLOOR_PID") - ticks ))" -v hz="$CLK_TCK" -v r="$rps" -v s="$WRK_SECONDS" \
-        'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')"
+    cpu="$(cpu_us_per_request $(($(cpu_ticks "$NIO_FLOOR_PID") - ticks)) "$rps" "$WRK_SECONDS")"
     FLOOR_RPS[nio]+="$rps "
     FLOOR_CPU[nio]+="$cpu "
     echo "bench-proxy: SwiftNIO floor round $round: $rps requests/s, $cpu us CPU per request"
 done
 stop_pid "$NIO_FLOOR_PID"
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-best() { printf '%s\n' "$@" | sort -g | tail -1; }
 spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
 # "median (min-max)" of a space-separated list.
 summary() {

@@ -50,6 +50,8 @@ echo "bench: filegate (pid $FILEGATE_PID) on $BASE"
 UPLOAD_CMD="curl -sS -H 'Authorization: Bearer KEY' -F purpose=fine-tune -F file=@$SOURCE $BASE/v1/files"
 DOWNLOAD_CMD="curl -sS -H 'Authorization: Bearer KEY' -o /dev/null $BASE/v1/files/ID/content"
 
+# created_id FILE: the id of the file object in FILE, a create's answer.
+created_id() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$1"; }
 mbps() { awk -v bytes="$1" -v seconds="$2" 'BEGIN { printf "%.0f", bytes / 1e6 / seconds }'; }
 
 up_rates=()
@@ -61,7 +63,7 @@ for round in $(seq "$ROUNDS"); do
         echo "bench: upload answered $code: $(head -c 500 "$RUN_DIR/created.json")" >&2
         exit 1
     fi
-    id="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$RUN_DIR/created.json")"
+    id="$(created_id "$RUN_DIR/created.json")"
     up_rates+=("$(mbps "$SIZE" "$seconds")")
 
     read -r code bytes seconds < <("${CURL[@]}" -o /dev/null -w '%{http_code} %{size_download} %{time_total}\n' \
@@ -82,7 +84,7 @@ PEAK_RSS_KIB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$FILEGATE_PID/status")"
 printf '{"prompt": "p", "completion": "c"}\n' > "$RUN_DIR/small.jsonl"
 "${CURL[@]}" -o "$RUN_DIR/small.json" -H "Authorization: Bearer $KEY" -F purpose=fine-tune \
     -F "file=@$RUN_DIR/small.jsonl" "$BASE/v1/files"
-small_id="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$RUN_DIR/small.json")"
+small_id="$(created_id "$RUN_DIR/small.json")"
 SMALL_GET_CMD="wrk -t1 -c$SMALL_GET_CONNECTIONS -d${SMALL_GET_SECONDS}s -H 'Authorization: Bearer KEY' $BASE/v1/files/ID"
 get_rates=()
 get_cpu=()
@@ -97,13 +99,10 @@ for round in $(seq "$ROUNDS"); do
         exit 1
     fi
     get_rates+=("$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<< "$report")")
-    get_cpu+=("$(awk -v t="$ticks" -v hz="$CLK_TCK" -v r="${get_rates[-1]}" -v s="$SMALL_GET_SECONDS" \
-        'BEGIN { printf "%.1f", t / hz * 1e6 / (r * s) }')")
+    get_cpu+=("$(cpu_us_per_request "$ticks" "${get_rates[-1]}" "$SMALL_GET_SECONDS")")
     echo "bench: small GETs round $round: ${get_rates[-1]} requests/s, ${get_cpu[-1]} us of filegate CPU per request"
 done
 
-best() { printf '%s\n' "$@" | sort -n | tail -1; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 verdict="under"
 (( PEAK_RSS_KIB < RSS_LIMIT_KIB )) || verdict="NOT under"
