@@ -59,10 +59,13 @@ public struct HTTPServer: Service {
     private let requestLimits: RequestLimits
     private let connectionTimeouts: ConnectionTimeouts
     private let maxConnections: Int
+    private let closedConnectionLogLevel: Logger.Level
     private let logger: Logger
     private let makeGateway: @Sendable (_ boundURL: String) async throws -> Gateway
 
-    /// - Parameter makeGateway: called once bound, with `http://host:port` as bound (port 0 resolved).
+    /// - Parameters:
+    ///   - accessLog: whether each closed connection gets an info line (`access_log`), or a debug one.
+    ///   - makeGateway: called once bound, with `http://host:port` as bound (port 0 resolved).
     public init(
         host: String,
         port: Int,
@@ -70,6 +73,7 @@ public struct HTTPServer: Service {
         requestLimits: RequestLimits = RequestLimits(),
         connectionTimeouts: ConnectionTimeouts = ConnectionTimeouts(),
         maxConnections: Int = 4096,
+        accessLog: Bool = true,
         logger: Logger,
         makeGateway: @escaping @Sendable (_ boundURL: String) async throws -> Gateway
     ) {
@@ -79,6 +83,7 @@ public struct HTTPServer: Service {
         self.requestLimits = requestLimits
         self.connectionTimeouts = connectionTimeouts
         self.maxConnections = maxConnections
+        self.closedConnectionLogLevel = accessLog ? .info : .debug
         self.logger = logger
         self.makeGateway = makeGateway
     }
@@ -88,6 +93,7 @@ public struct HTTPServer: Service {
         let limits = requestLimits
         let timeouts = connectionTimeouts
         let logger = self.logger
+        let closedConnectionLogLevel = self.closedConnectionLogLevel
         let connectionLimit = ConnectionLimit(maxConnections: maxConnections, logger: logger)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: Self.listenBacklog)
@@ -103,7 +109,7 @@ public struct HTTPServer: Service {
                         let timer = ConnectionTimer(channel: channel, timeouts: timeouts, logger: logger)
                         try channel.pipeline.syncOperations.addHandlers(
                             LingeringCloseHandler(timeouts: timeouts),
-                            OutboundBytesGauge(logger: logger),
+                            OutboundBytesGauge(logger: logger, level: closedConnectionLogLevel),
                             ByteToMessageHandler(RequestDecoder(limits: limits, timer: timer))
                         )
                         let async = try NIOAsyncChannel<RequestEvent, ByteBuffer>(

@@ -3,7 +3,8 @@ import Logging
 import NIOCore
 
 /// Records the most bytes a connection held for its client at once (written, not yet taken by the socket) and
-/// logs it when the connection closes, as `filegate.peak_outbound_bytes` beside the client's `filegate.peer`.
+/// logs it when the connection closes, as `filegate.peak_outbound_bytes` beside the client's `filegate.peer`: at
+/// info with `access_log` on, at debug with it off, where a line per connection is what the operator turned off.
 ///
 /// What a client that stops reading costs is bounded by the channel's write-buffer watermarks (the connection's task
 /// suspends its writes above the high mark): this makes that bound observable, for the tests and for operators.
@@ -13,12 +14,14 @@ final class OutboundBytesGauge: ChannelDuplexHandler {
     typealias OutboundIn = NIOAny
 
     private let logger: Logger
+    private let level: Logger.Level
     private var peak = 0
     /// Looked up once rather than per write: `syncOptions` makes a new existential on every call.
     private var options: (any NIOSynchronousChannelOptions)?
 
-    init(logger: Logger) {
+    init(logger: Logger, level: Logger.Level) {
         self.logger = logger
+        self.level = level
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -37,7 +40,7 @@ final class OutboundBytesGauge: ChannelDuplexHandler {
         if let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
             metadata[LogKey.peer] = "\(ip):\(port)"
         }
-        logger.info("connection closed", metadata: metadata)
+        logger.log(level: level, "connection closed", metadata: metadata)
         context.fireChannelInactive()
     }
 }

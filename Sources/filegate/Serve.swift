@@ -103,6 +103,7 @@ struct Serve: AsyncParsableCommand {
             requestLimits: settings.requestLimits,
             connectionTimeouts: settings.connectionTimeouts,
             maxConnections: settings.maxConnections,
+            accessLog: settings.accessLog,
             logger: logger
         ) { boundURL in
             Gateway(

@@ -54,9 +54,16 @@ class Server:
     directory: Path
     process: subprocess.Popen
     lines: list[str] = field(default_factory=list)
+    output_ended: threading.Event = field(default_factory=threading.Event)
 
     def log_text(self) -> str:
         return "".join(self.lines)
+
+    def whole_log(self) -> str:
+        """Stops filegate and returns all it logged, to its last line: what a test asserts is absent from."""
+        stop_filegate(self)
+        assert self.output_ended.wait(10), "filegate's output did not end after it stopped"
+        return self.log_text()
 
     def stored_files(self) -> set[str]:
         """Every file under filegate's folder except the config and the database: content, spool, partial uploads."""
@@ -133,6 +140,7 @@ def start_filegate(directory: Path, config: dict | None = None, environment: dic
                 server.base_url = "http://" + match.group(1).rstrip(".,;'\")]")
                 bound.set()
         bound.set()
+        server.output_ended.set()
 
     threading.Thread(target=drain, name="filegate-log", daemon=True).start()
     if not bound.wait(START_TIMEOUT) or not server.base_url:

@@ -29,7 +29,8 @@ public struct GatewayConfig: Hashable, Sendable {
     public var connectionTimeouts: ConnectionTimeouts
     /// Client connections served at once (`max_connections`); past it a new one is answered 503 and closed.
     public var maxConnections: Int
-    /// Whether every answered request gets an info line (`access_log`); failures are logged either way.
+    /// Whether every answered request and every closed connection gets an info line (`access_log`); failures are
+    /// logged either way.
     public var accessLog: Bool
     /// Absolute folder for what filegate keeps: spooled bodies, its index.
     public var stateDirectory: String
