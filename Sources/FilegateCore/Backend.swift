@@ -24,8 +24,9 @@ public protocol Backend: Sendable {
 /// What passes between the gateway and a backend besides the operation, both ways.
 ///
 /// In: the request's id and the client headers DESIGN.md's allowlist lets through. Out: headers the backend's answer
-/// hands on to the client (`Retry-After`, `x-ratelimit-*`) and the upstream's request id, which the client sees in
-/// its own dialect's request-id header. The embedded backend has none of these and leaves them empty.
+/// hands on to the client (`Retry-After`, `x-ratelimit-*`, a content part's `Content-Range`) and the upstream's
+/// request id, which the client sees in its own dialect's request-id header. Of these the embedded backend reads
+/// only `Range` and answers only `Content-Range`.
 public struct BackendContext: Sendable {
     public var requestID: String
     public var forwardedHeaders: [(name: String, value: String)]
@@ -44,9 +45,13 @@ public struct BackendContext: Sendable {
 public struct FileContent: Sendable {
     public var contentType: String
     public var body: Body
+    /// Whether `body` is only the part of the file the client's `Range` asked for (an upstream's 206), so the
+    /// client is answered 206 too: a part answered 200 would look like the whole file.
+    public var isPartial: Bool
 
-    public init(contentType: String = "application/octet-stream", body: Body) {
+    public init(contentType: String = "application/octet-stream", body: Body, isPartial: Bool = false) {
         self.contentType = contentType
         self.body = body
+        self.isPartial = isPartial
     }
 }

@@ -16,6 +16,8 @@ public struct GatewayError: Error, Hashable, Sendable, CustomStringConvertible {
         case requestTimeout
         case payloadTooLarge
         case uriTooLong
+        /// A `Range` that starts past the file's end (`ByteRange.unsatisfiable`).
+        case rangeNotSatisfiable
         case headerFieldsTooLarge
         case tooManyRequests
         case internalError
@@ -37,6 +39,7 @@ public struct GatewayError: Error, Hashable, Sendable, CustomStringConvertible {
             case .requestTimeout: 408
             case .payloadTooLarge: 413
             case .uriTooLong: 414
+            case .rangeNotSatisfiable: 416
             case .headerFieldsTooLarge: 431
             case .tooManyRequests: 429
             case .internalError: 500

@@ -175,7 +175,11 @@ public struct Gateway: Sendable {
             let content = try await backend.fileContent(id, context: &context)
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: content.contentType)
-            return GatewayResponse(status: 200, headers: headers, content: .stream(content.body))
+            return GatewayResponse(
+                status: content.isPartial ? 206 : 200,
+                headers: headers,
+                content: .stream(content.body)
+            )
         }
     }
 

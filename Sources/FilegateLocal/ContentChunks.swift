@@ -2,29 +2,33 @@ import FilegateCore
 import Glibc
 import NIOCore
 
-/// A stored file's bytes as an async sequence of chunks, read on the thread pool as the consumer pulls.
+/// A stored file's bytes from `start` up to `end`, as an async sequence of chunks read on the thread pool as the
+/// consumer pulls.
 ///
 /// Nothing is read ahead: each `next()` reads one chunk with `pread`, so a consumer that stops pulling stops the
-/// reads, and memory stays at one chunk. It ends after exactly the size seen at open; a file that turns out
-/// shorter throws, so a cut body looks cut.
+/// reads, and memory stays at one chunk. It ends after exactly `end - start` bytes; a file that turns out shorter
+/// than the size seen at open throws, so a cut body looks cut.
 struct ContentChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
 
     let file: OpenedFile
     let chunkSize: Int
+    let start: Int64
+    let end: Int64
 
     struct AsyncIterator: AsyncIteratorProtocol {
         /// Dropped once reading ends, so the descriptor closes when the sequence goes too.
         var file: OpenedFile?
         let chunkSize: Int
-        var offset: Int64 = 0
+        var offset: Int64
+        let end: Int64
 
         mutating func next() async throws -> ByteBuffer? {
-            guard let file, offset < file.size else {
+            guard let file, offset < end else {
                 file = nil
                 return nil
             }
-            let count = Int(Swift.min(Int64(chunkSize), file.size - offset))
+            let count = Int(Swift.min(Int64(chunkSize), end - offset))
             let offset = offset
             let chunk: ByteBuffer
             do {
@@ -39,7 +43,7 @@ struct ContentChunks: AsyncSequence, Sendable {
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(file: file, chunkSize: chunkSize)
+        AsyncIterator(file: file, chunkSize: chunkSize, offset: start, end: end)
     }
 }
 

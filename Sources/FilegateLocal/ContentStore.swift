@@ -103,11 +103,11 @@ struct ContentStore: Sendable {
         }
     }
 
-    /// Opens `content/<id>` for reading; `nil` when there is no such file.
+    /// Opens `content/<id>` for reading (`body(of:range:)`); `nil` when there is no such file.
     ///
     /// The file is opened now, so a delete that follows does not cut a download already answered: the descriptor
     /// keeps the bytes until it is closed.
-    func open(_ id: String) async throws -> Body? {
+    func open(_ id: String) async throws -> OpenedFile? {
         let path = path(of: id)
         let io = io
         let file = try await io.run { () throws -> OpenedFile? in
@@ -124,8 +124,18 @@ struct ContentStore: Sendable {
             }
             return OpenedFile(descriptor: descriptor, size: Int64(status.st_size), io: io)
         }
-        guard let file else { return nil }
-        return Body(length: .known(file.size), ContentChunks(file: file, chunkSize: Self.chunkSize))
+        return file
+    }
+
+    /// The bytes of an opened file that `range` selects: all of them, or one part.
+    func body(of file: OpenedFile, range: ByteRange) -> Body {
+        let (start, length) =
+            switch range {
+            case .part(let offset, let length): (offset, length)
+            case .whole, .unsatisfiable: (0, file.size)
+            }
+        let chunks = ContentChunks(file: file, chunkSize: Self.chunkSize, start: start, end: start + length)
+        return Body(length: .known(length), chunks)
     }
 
     private func path(of id: String) -> String {

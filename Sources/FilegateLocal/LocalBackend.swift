@@ -145,16 +145,32 @@ public final class LocalBackend: Backend, Service {
         return FileDeletion(id: id.rawValue, deleted: true)
     }
 
-    public func fileContent(_ id: FileID, context _: inout BackendContext) async throws(GatewayError) -> FileContent {
-        let body: Body?
+    /// The file's bytes, or the one part a client's `Range` asks for (`ByteRange`), as the remote backends answer.
+    public func fileContent(_ id: FileID, context: inout BackendContext) async throws(GatewayError) -> FileContent {
+        let file: OpenedFile?
         do {
             guard try await metadata.file(id: id.rawValue, now: now()) != nil else { throw Self.notFound(id) }
-            body = try await content.open(id.rawValue)
+            file = try await content.open(id.rawValue)
         } catch {
             throw failure(error, operation: "content", id: id.rawValue)
         }
-        guard let body else { throw Self.notFound(id) }
-        return FileContent(contentType: "application/octet-stream", body: body)
+        guard let file else { throw Self.notFound(id) }
+        let rangeHeader = context.forwardedHeaders.first { $0.name.lowercased() == "range" }?.value
+        let range = ByteRange(header: rangeHeader, size: file.size)
+        if let contentRange = range.contentRange(size: file.size) {
+            context.answerHeaders.append((name: "Content-Range", value: contentRange))
+        }
+        if range == .unsatisfiable {
+            throw GatewayError(
+                .rangeNotSatisfiable,
+                "The requested range starts past the end of the file, which has \(file.size) bytes."
+            )
+        }
+        return FileContent(
+            contentType: "application/octet-stream",
+            body: content.body(of: file, range: range),
+            isPartial: range != .whole
+        )
     }
 
     /// Unlinks a file's bytes after its row is gone, logging a failure.

@@ -7,7 +7,8 @@ struct GatewayErrorTests {
     static let statuses: [(GatewayError.Code, Int)] = [
         (.invalidRequest, 400), (.unsupportedPurpose, 400), (.expiresAfterOutOfRange, 400), (.unauthorized, 401),
         (.forbidden, 403), (.notFound, 404), (.methodNotAllowed, 405), (.requestTimeout, 408),
-        (.payloadTooLarge, 413), (.uriTooLong, 414), (.tooManyRequests, 429), (.headerFieldsTooLarge, 431),
+        (.payloadTooLarge, 413), (.uriTooLong, 414), (.rangeNotSatisfiable, 416), (.tooManyRequests, 429),
+        (.headerFieldsTooLarge, 431),
         (.internalError, 500), (.notImplemented, 501), (.upstreamUnreachable, 502), (.badGateway, 502),
         (.unavailable, 503), (.upstreamTimeout, 504), (.httpVersionNotSupported, 505),
     ]

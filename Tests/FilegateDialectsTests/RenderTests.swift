@@ -177,6 +177,7 @@ struct RenderTests {
         (.requestTimeout, "invalid_request_error", nil, "invalidPayload"),
         (.payloadTooLarge, "invalid_request_error", nil, "invalidPayload"),
         (.uriTooLong, "invalid_request_error", nil, "invalidPayload"),
+        (.rangeNotSatisfiable, "invalid_request_error", nil, "invalidPayload"),
         (.headerFieldsTooLarge, "invalid_request_error", nil, "invalidPayload"),
         (.tooManyRequests, "requests", "rate_limit_exceeded", "tooManyRequests"),
         (.internalError, "server_error", nil, "internalFailure"),

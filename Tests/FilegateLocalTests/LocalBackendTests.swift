@@ -57,6 +57,44 @@ import Testing
         }
     }
 
+    @Test func aRangeIsAnsweredWithItsPartAndItsContentRange() async throws {
+        try await LocalFixture.with { fixture in
+            let backend = try await fixture.makeBackend()
+            let bytes = patternBytes(600_000)
+            let created = try await backend.createFile(
+                NewFile(filename: "big.bin", purpose: .userData),
+                content: Body(bytes)
+            )
+            let id = try #require(FileID(rawValue: created.id))
+
+            var context = BackendContext(requestID: "test", forwardedHeaders: [("Range", "bytes=100000-400000")])
+            let content = try await backend.fileContent(id, context: &context)
+            #expect(content.isPartial)
+            #expect(content.body.length == .known(300_001))
+            var collected: [UInt8] = []
+            for try await chunk in content.body {
+                collected += chunk.readableBytesView
+            }
+            #expect(collected == Array(bytes[100_000...400_000]))
+            #expect(context.answerHeaders.map(\.name) == ["Content-Range"])
+            #expect(context.answerHeaders.map(\.value) == ["bytes 100000-400000/600000"])
+
+            var past = BackendContext(requestID: "test", forwardedHeaders: [("Range", "bytes=600000-")])
+            do throws(GatewayError) {
+                _ = try await backend.fileContent(id, context: &past)
+                Issue.record("a range past the end was answered")
+            } catch {
+                #expect(error.code == .rangeNotSatisfiable)
+                #expect(error.status == 416)
+            }
+            #expect(past.answerHeaders.map(\.value) == ["bytes */600000"])
+
+            let whole = try await backend.fileContent(id)
+            #expect(!whole.isPartial)
+            #expect(try await backend.contentBytes(created.id) == bytes)
+        }
+    }
+
     @Test func multiChunkContentRoundTrips() async throws {
         try await LocalFixture.with { fixture in
             let backend = try await fixture.makeBackend()

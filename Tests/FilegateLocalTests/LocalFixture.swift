@@ -166,7 +166,8 @@ extension LocalBackend {
     }
 }
 
-/// The backend calls without a request context, which the local backend does not read: keeps the tests about files.
+/// The backend calls without a request context, which the local backend reads only for a content `Range`: keeps the
+/// tests about files.
 extension LocalBackend {
     func createFile(_ file: NewFile, content: Body) async throws(GatewayError) -> FileObject {
         var context = BackendContext(requestID: "test")

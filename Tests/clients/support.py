@@ -145,6 +145,7 @@ ERROR_TABLE: dict[int, tuple[str, object, str]] = {
     404: ("invalid_request_error", None, "notFound"),
     405: ("invalid_request_error", None, "invalidPayload"),
     413: ("invalid_request_error", None, "invalidPayload"),
+    416: ("invalid_request_error", None, "invalidPayload"),
     429: ("requests", "rate_limit_exceeded", "tooManyRequests"),
     502: ("server_error", None, "serviceUnavailable"),
     503: ("server_error", ANY, "serviceUnavailable"),

@@ -5,6 +5,7 @@ Multipart fields go in both orders (curl sends them in command-line order; the S
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,39 @@ def test_list_pages_and_after_a_deleted_file(base: str, dialect: Dialect, tmp_pa
     finally:
         for file_id in ids:
             delete_quietly(base, file_id)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=DIALECT_IDS)
+def test_a_range_of_a_stored_file(base: str, dialect: Dialect, tmp_path: Path) -> None:
+    """One byte range is a 206 with `Content-Range` (how `curl -C -` resumes a cut download); one past the end a
+    416 in the dialect with `bytes */SIZE`; several ranges are ignored: the whole file."""
+    path, data = write_training_file(tmp_path, lines=50)
+    auth = dialect.auth(DEMO_KEY)
+    file_id = created_id(create_with_curl(base, dialect, path, file_first=False), dialect)
+    content_url = dialect.url(base, f"/{file_id}/content")
+    try:
+        part = curl("GET", content_url, headers=[*auth, "Range: bytes=100-"])
+        assert part.status == 206, part.describe()
+        assert part.header("content-range") == f"bytes 100-{len(data) - 1}/{len(data)}", part.headers
+        assert part.body == data[100:]
+        assert_request_id(part, dialect)
+
+        # `curl -C -` asks for what its output file lacks, and appends it.
+        resumed = tmp_path / "resumed.jsonl"
+        resumed.write_bytes(data[:100])
+        command = ["curl", "-sS", "--noproxy", "*", "-C", "-", "-o", str(resumed), "-w", "%{http_code}"]
+        for line in auth:
+            command += ["-H", line]
+        done = subprocess.run([*command, content_url], capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout) == (0, "206"), done.stderr
+        assert resumed.read_bytes() == data
+
+        past = curl("GET", content_url, headers=[*auth, f"Range: bytes={len(data)}-"])
+        assert_error(past, dialect, 416)
+        assert past.header("content-range") == f"bytes */{len(data)}", past.headers
+        assert_request_id(past, dialect)
+
+        several = curl("GET", content_url, headers=[*auth, "Range: bytes=0-1,5-6"])
+        assert (several.status, several.header("content-range"), several.body) == (200, None, data)
+    finally:
+        delete_quietly(base, file_id)

@@ -70,6 +70,10 @@ def test_lifecycle_through_a_remote_backend(front: Server, setup: str, tmp_path:
     assert created.id in listed
     assert client.files.retrieve(created.id).bytes == len(data)
     assert client.files.content(created.id).read() == data
+    # A part, through both filegates: the back one answers the Range from its store, the front passes the 206 on.
+    part = client.files.with_raw_response.content(created.id, extra_headers={"Range": "bytes=5-24"})
+    assert (part.http_response.status_code, part.http_response.content) == (206, data[5:25])
+    assert part.http_response.headers["content-range"] == f"bytes 5-24/{len(data)}"
     client.files.delete(created.id)
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(created.id)

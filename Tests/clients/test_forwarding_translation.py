@@ -8,6 +8,8 @@
 - A dated backend keeps no expiry, and takes only its version's purposes: both are 400s before the upstream.
 - The upstream's request id and `Retry-After` reach the client, in the client dialect's header.
 - Content passes byte for byte whatever `Accept-Encoding` the client sends; nothing decodes it.
+- A `Range` passes to the upstream; its 206 reaches the client as a 206 with `Content-Range` (a part answered 200 would
+  look like the whole file), its 416 as a 416 in the client's dialect.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import gzip
 import http.server
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -407,10 +410,8 @@ def test_content_passes_byte_for_byte_when_the_client_accepts_gzip(
     recording_front: tuple[Server, Upstream], dialect: Dialect, tmp_path: Path
 ) -> None:
     front, up = recording_front
-    path = tmp_path / "already.jsonl.gz"
     data = gzip.compress(b'{"prompt": "x", "completion": "y"}\n' * 2000, mtime=0) + bytes(range(256))
-    path.write_bytes(data)
-    file_id = created_id(create_with_curl(front.base_url, dialect, path, file_first=False), dialect)
+    file_id = store_through(front, dialect, tmp_path / "already.jsonl.gz", data)
     up.clear()
     answer = curl(
         "GET",
@@ -422,8 +423,49 @@ def test_content_passes_byte_for_byte_when_the_client_accepts_gzip(
     assert answer.header("content-encoding") is None, answer.headers
     [entry] = up.recorded()
     assert header_values(entry, "accept-encoding") == ["gzip"]
-    assert curl("DELETE", dialect.url(front.base_url, f"/{file_id}"), headers=dialect.auth(DEMO_KEY)).status in (
-        200,
-        204,
-    )
+    delete_through(front, dialect, file_id)
 
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=DIALECT_IDS)
+def test_a_range_of_the_content_comes_back_as_a_206_of_just_those_bytes(
+    recording_front: tuple[Server, Upstream], dialect: Dialect, tmp_path: Path
+) -> None:
+    front, up = recording_front
+    data = os.urandom(100_000)
+    file_id = store_through(front, dialect, tmp_path / "ranged.bin", data)
+    content_url = dialect.url(front.base_url, f"/{file_id}/content")
+    up.clear()
+    part = curl("GET", content_url, headers=[*dialect.auth(DEMO_KEY), "Range: bytes=1000-1999"])
+    assert part.status == 206, part.describe()
+    assert part.header("content-range") == f"bytes 1000-1999/{len(data)}", part.headers
+    assert part.header("content-length") == "1000", part.headers
+    assert part.body == data[1000:2000]
+    [entry] = up.recorded()
+    assert header_values(entry, "range") == ["bytes=1000-1999"]
+
+    raw = sdk_client(front.base_url, dialect.name).files.with_raw_response.content(
+        file_id, extra_headers={"Range": "bytes=-10"}
+    )
+    assert raw.http_response.status_code == 206
+    assert raw.http_response.content == data[-10:]
+
+    past = curl("GET", content_url, headers=[*dialect.auth(DEMO_KEY), f"Range: bytes={len(data)}-"])
+    assert past.status == 416, past.describe()
+    body = past.json()
+    assert list(body) == ["error"] and set(body["error"]) == set(dialect.error_keys), past.describe()
+    assert_no_key(past)
+
+    whole = curl("GET", content_url, headers=dialect.auth(DEMO_KEY))
+    assert (whole.status, whole.header("content-range"), whole.body) == (200, None, data), whole.describe()
+    delete_through(front, dialect, file_id)
+
+
+def store_through(front: Server, dialect: Dialect, path: Path, data: bytes) -> str:
+    """Writes `data` to `path` and creates it through `front` with curl, purpose first; the new file's id."""
+    path.write_bytes(data)
+    return created_id(create_with_curl(front.base_url, dialect, path, file_first=False), dialect)
+
+
+def delete_through(front: Server, dialect: Dialect, file_id: str) -> None:
+    answer = curl("DELETE", dialect.url(front.base_url, f"/{file_id}"), headers=dialect.auth(DEMO_KEY))
+    assert answer.status in (200, 204), answer.describe()

@@ -479,6 +479,39 @@ def test_large_upload_streams_in_either_order(upstreams: Upstreams, file_first: 
     assert peak_kib < 48 * 1024, f"recording upstream peaked at {peak_kib} KiB for a 64 MiB file"
 
 
+@pytest.mark.parametrize(
+    ("range_header", "status", "content_range", "part"),
+    [
+        ("bytes=10-19", 206, "bytes 10-19/1000", slice(10, 20)),
+        ("bytes=990-5000", 206, "bytes 990-999/1000", slice(990, 1000)),
+        ("bytes=995-", 206, "bytes 995-999/1000", slice(995, 1000)),
+        ("bytes=-3", 206, "bytes 997-999/1000", slice(997, 1000)),
+        ("bytes=1000-", 416, "bytes */1000", None),
+        ("bytes=-0", 416, "bytes */1000", None),
+        ("bytes=0-1,5-6", 200, None, slice(0, 1000)),
+        ("bytes=20-10", 200, None, slice(0, 1000)),
+        ("items=0-1", 200, None, slice(0, 1000)),
+    ],
+)
+def test_content_honours_one_byte_range(
+    upstreams: Upstreams, range_header: str, status: int, content_range: str | None, part: slice | None,
+    tmp_path: Path,
+) -> None:
+    """One `bytes=` range as a file server answers it; any other `Range` is ignored."""
+    upstream = upstreams.recording("openai")
+    path = tmp_path / "thousand.bin"
+    data = os.urandom(1000)
+    path.write_bytes(data)
+    key = f"Authorization: Bearer {UPSTREAM_KEY}"
+    created = curl("POST", OPENAI.url(upstream.base_url), headers=[key], form=["purpose=batch", f"file=@{path}"])
+    file_id = created.json()["id"]
+    run = curl_run(f"{upstream.base_url}/v1/files/{file_id}/content", "-H", key, "-H", f"Range: {range_header}")
+    assert (run.exit_code, run.status) == (0, status), run
+    assert run.headers.get("content-range") == ([content_range] if content_range else None), run.headers
+    if part is not None:
+        assert run.body == data[part]
+
+
 def peak_rss_kib(upstream: Upstream) -> int:
     for line in Path(f"/proc/{upstream.process.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):

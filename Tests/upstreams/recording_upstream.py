@@ -17,6 +17,9 @@ It is stricter than a back filegate where shared/seeds/ are:
 - multipart fields other than the dialect's are refused (azure-legacy takes only `file` and `purpose`);
 - a chunked request body is refused with 411 (filegate must send exact lengths), as is a create without a length.
 
+Content answers honour one `bytes=` range as a file server does (206 with `Content-Range`; 416 for a range that
+starts past the end); any other `Range` is ignored and the whole file sent, as RFC 9110 lets a server do.
+
 Create bodies are parsed as they stream; the file part goes to a temporary folder, never whole into memory.
 
 Not part of the API, and needing no key: `GET /__recorded` (every request: method, target, headers as received,
@@ -74,7 +77,7 @@ EXPIRES_FIELDS = ("expires_after[anchor]", "expires_after[seconds]")
 
 # DESIGN.md error table, dated codes by status.
 LEGACY_CODES = {400: "invalidPayload", 401: "unauthorized", 403: "forbidden", 404: "notFound", 405: "invalidPayload",
-                411: "invalidPayload", 413: "invalidPayload", 431: "invalidPayload"}
+                411: "invalidPayload", 413: "invalidPayload", 416: "invalidPayload", 431: "invalidPayload"}
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,38 @@ class StoredFile:
     sequence: int
     expires_at: int | None
     path: Path
+
+
+@dataclass
+class Content:
+    """A stored file's bytes to send: all of them, or the one range a `Range` header asked for."""
+
+    file: StoredFile
+    first: int
+    length: int
+
+
+def content_answer(file: StoredFile, range_header: str | None) -> tuple[int, list, Content]:
+    """200 and the whole file; 206 and `Content-Range` for one satisfiable `bytes=FIRST-LAST`, `bytes=FIRST-` or
+    `bytes=-SUFFIX` (RFC 9110 section 14.1.2); 416 for one that starts past the end or an empty suffix. Any other
+    `Range` (several ranges, another unit, LAST before FIRST) is ignored: the whole file."""
+    whole = (200, [], Content(file, 0, file.bytes))
+    match = re.fullmatch(r"bytes=(\d*)-(\d*)", (range_header or "").strip())
+    if match is None or match.groups() == ("", ""):
+        return whole
+    first_text, last_text = match.groups()
+    if first_text:
+        first = int(first_text)
+        last = min(int(last_text), file.bytes - 1) if last_text else file.bytes - 1
+        if last_text and int(last_text) < first:
+            return whole
+    else:
+        first = max(file.bytes - int(last_text), 0) if int(last_text) else file.bytes
+        last = file.bytes - 1
+    if first >= file.bytes:
+        raise HTTPError(416, f"range {range_header!r} is not satisfiable for {file.bytes} bytes",
+                        headers=[("Content-Range", f"bytes */{file.bytes}")])
+    return 206, [("Content-Range", f"bytes {first}-{last}/{file.bytes}")], Content(file, first, last - first + 1)
 
 
 class Part:
@@ -552,8 +587,8 @@ class RecordingUpstream:
             close = close or not record["body_complete"]
             status, headers, body = error.status, error.headers, self.error_body(error)
         record["status"] = status
-        if status == 200 and isinstance(body, StoredFile):
-            await self.send_content(writer, body, id_header, close)
+        if isinstance(body, Content):
+            await self.send_content(writer, status, [*headers, id_header], body, close)
             return not close
         payload = b"" if body is None else json_bytes(body)
         content_headers = [] if body is None else [("Content-Type", "application/json")]
@@ -589,18 +624,21 @@ class RecordingUpstream:
         if len(rest) == 2 and rest[0] and rest[1] == "content":
             file = self.find(rest[0])
             if request.method == "GET":
-                return 200, [], file
+                return content_answer(file, request.header("range"))
             raise HTTPError(405, f"{request.method} is not allowed here", headers=[("Allow", "GET")])
         raise HTTPError(404, f"no such path: {path}")
 
-    async def send_content(self, writer, file: StoredFile, id_header: tuple[str, str], close: bool) -> None:
-        """The stored bytes, streamed from disk with an exact Content-Length."""
-        headers = [("Content-Type", "application/octet-stream"), ("Content-Length", str(file.bytes)), id_header]
+    async def send_content(self, writer, status: int, headers: list, content: Content, close: bool) -> None:
+        """The stored bytes, or the range asked for, streamed from disk with an exact Content-Length."""
+        head = [("Content-Type", "application/octet-stream"), ("Content-Length", str(content.length)), *headers]
         if close:
-            headers.append(("Connection", "close"))
-        writer.write(response_head(200, headers))
-        with file.path.open("rb") as handle:
-            while data := handle.read(256 * 1024):
+            head.append(("Connection", "close"))
+        writer.write(response_head(status, head))
+        with content.file.path.open("rb") as handle:
+            handle.seek(content.first)
+            left = content.length
+            while left and (data := handle.read(min(left, 256 * 1024))):
+                left -= len(data)
                 writer.write(data)
                 await writer.drain()
         await writer.drain()

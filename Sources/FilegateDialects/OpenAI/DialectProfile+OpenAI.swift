@@ -22,7 +22,7 @@ extension ErrorRow {
     static func openAI(_ code: GatewayError.Code) -> ErrorRow {
         switch code {
         case .invalidRequest, .unsupportedPurpose, .expiresAfterOutOfRange, .forbidden, .notFound, .methodNotAllowed,
-            .requestTimeout, .payloadTooLarge, .uriTooLong, .headerFieldsTooLarge:
+            .requestTimeout, .payloadTooLarge, .uriTooLong, .rangeNotSatisfiable, .headerFieldsTooLarge:
             ErrorRow(type: "invalid_request_error", code: nil)
         case .unauthorized:
             ErrorRow(type: "invalid_request_error", code: "invalid_api_key")

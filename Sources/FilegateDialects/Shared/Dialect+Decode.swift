@@ -65,6 +65,7 @@ extension Dialect {
         case 408: .requestTimeout
         case 413: .payloadTooLarge
         case 414: .uriTooLong
+        case 416: .rangeNotSatisfiable
         case 429: .tooManyRequests
         case 431: .headerFieldsTooLarge
         case 500: .internalError

@@ -167,7 +167,7 @@ public struct RemoteBackend: Backend {
                 context.answerHeaders.append((name: name, value: value))
             }
         }
-        return FileContent(contentType: contentType, body: response.body)
+        return FileContent(contentType: contentType, body: response.body, isPartial: response.status == 206)
     }
 
     /// Streams the backend's unpaged list through `pager`, every purpose (the cursor may be any file).
