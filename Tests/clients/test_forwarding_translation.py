@@ -9,7 +9,7 @@
 - The upstream's request id and `Retry-After` reach the client, in the client dialect's header.
 - Content passes byte for byte whatever `Accept-Encoding` the client sends; nothing decodes it.
 - A `Range` passes to the upstream; its 206 reaches the client as a 206 with `Content-Range` (a part answered 200 would
-  look like the whole file), its 416 as a 416 in the client's dialect.
+  look like the whole file), its 416 as a 416 in the client's dialect with the upstream's `Content-Range: bytes */N`.
 """
 
 from __future__ import annotations
@@ -453,6 +453,7 @@ def test_a_range_of_the_content_comes_back_as_a_206_of_just_those_bytes(
     assert past.status == 416, past.describe()
     body = past.json()
     assert list(body) == ["error"] and set(body["error"]) == set(dialect.error_keys), past.describe()
+    assert past.header("content-range") == f"bytes */{len(data)}", past.headers
     assert_no_key(past)
 
     whole = curl("GET", content_url, headers=dialect.auth(DEMO_KEY))

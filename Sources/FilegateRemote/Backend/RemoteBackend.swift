@@ -285,6 +285,13 @@ public struct RemoteBackend: Backend {
             )
         }
         guard (200..<300).contains(response.status) else {
+            if receivesContent, response.status == 416 {
+                // `bytes */SIZE`: the size a client needs to ask again.
+                let range = HeaderAllowlist.towardClient(response.headers, forContent: true).filter {
+                    HTTPHeaders.namesEqual($0.0, "Content-Range")
+                }
+                context.answerHeaders += range.map { (name: $0.0, value: $0.1) }
+            }
             throw try await failure(response)
         }
         return response
