@@ -124,7 +124,8 @@ bench-proxy: deps
 
 ## bench-micro: the event loop's own pieces of a small GET (parse, key, route, headers, JSON in and out, response
 ## head), each timed alone, and the multipart parser's pass over an upload (MB/s), in the separate package
-## bench/micro/, release build; figures in bench/results/micro.txt.
+## bench/micro/, release build; and the copy out of curl's write callback, memcpy against fg_copy_bytes
+## (bench/curl_copy.c); figures in bench/results/micro.txt.
 bench-micro:
 	bash bench/micro.sh
 

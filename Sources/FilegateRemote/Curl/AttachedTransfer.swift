@@ -146,7 +146,7 @@ final class AttachedTransfer {
         if receivedBatch.readableBytes == 0 {
             switch transfer.admitReceived(count: max(bytes.count, Self.receiveBatchBytes)) {
             case .accepted:
-                receivedBatch = ByteBuffer(bytes: bytes)
+                receivedBatch = ByteBuffer(curlBytes: bytes)
                 reactor.batchStarted(self)
                 return bytes.count
             case .pause:
@@ -158,7 +158,7 @@ final class AttachedTransfer {
         }
         // The first callback's bytes are copied exactly (most JSON answers fit); a second one means a large body.
         receivedBatch.reserveCapacity(minimumWritableBytes: Self.receiveBatchBytes - receivedBatch.readableBytes)
-        receivedBatch.writeBytes(bytes)
+        receivedBatch.writeCurlBytes(bytes)
         return bytes.count
     }
 

@@ -152,11 +152,7 @@ final class Transfer: Sendable {
         resumptions.resume()
         switch action {
         case .send(let chunk, _):
-            let count = chunk.withUnsafeReadableBytes { bytes in
-                buffer.copyMemory(from: bytes)
-                return bytes.count
-            }
-            return .copied(count)
+            return .copied(chunk.copyReadableBytes(intoCurlBuffer: buffer))
         case .pause: return .pause
         case .end: return .end
         case .abort: return .abort
