@@ -45,8 +45,8 @@ public struct BackendContext: Sendable {
 public struct FileContent: Sendable {
     public var contentType: String
     public var body: Body
-    /// Whether `body` is only the part of the file the client's `Range` asked for (an upstream's 206), so the
-    /// client is answered 206 too: a part answered 200 would look like the whole file.
+    /// Whether `body` is only the part of the file the client's `Range` asked for (an upstream's 206, or the part
+    /// the local store read), so the client is answered 206: a part answered 200 would look like the whole file.
     public var isPartial: Bool
 
     public init(contentType: String = "application/octet-stream", body: Body, isPartial: Bool = false) {

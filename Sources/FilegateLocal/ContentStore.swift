@@ -103,7 +103,7 @@ struct ContentStore: Sendable {
         }
     }
 
-    /// Opens `content/<id>` for reading (`body(of:range:)`); `nil` when there is no such file.
+    /// Opens `content/<id>` for reading (`body(of:offset:length:)`); `nil` when there is no such file.
     ///
     /// The file is opened now, so a delete that follows does not cut a download already answered: the descriptor
     /// keeps the bytes until it is closed.
@@ -127,14 +127,10 @@ struct ContentStore: Sendable {
         return file
     }
 
-    /// The bytes of an opened file that `range` selects: all of them, or one part.
-    func body(of file: OpenedFile, range: ByteRange) -> Body {
-        let (start, length) =
-            switch range {
-            case .part(let offset, let length): (offset, length)
-            case .whole, .unsatisfiable: (0, file.size)
-            }
-        let chunks = ContentChunks(file: file, chunkSize: Self.chunkSize, start: start, end: start + length)
+    /// An opened file's bytes: `length` of them from `offset` (within the file), or all of them.
+    func body(of file: OpenedFile, offset: Int64 = 0, length: Int64? = nil) -> Body {
+        let length = length ?? file.size
+        let chunks = ContentChunks(file: file, chunkSize: Self.chunkSize, start: offset, end: offset + length)
         return Body(length: .known(length), chunks)
     }
 

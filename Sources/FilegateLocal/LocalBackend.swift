@@ -160,17 +160,18 @@ public final class LocalBackend: Backend, Service {
         if let contentRange = range.contentRange(size: file.size) {
             context.answerHeaders.append((name: "Content-Range", value: contentRange))
         }
-        if range == .unsatisfiable {
+        switch range {
+        case .whole:
+            return FileContent(contentType: "application/octet-stream", body: content.body(of: file))
+        case .part(let offset, let length):
+            let body = content.body(of: file, offset: offset, length: length)
+            return FileContent(contentType: "application/octet-stream", body: body, isPartial: true)
+        case .unsatisfiable:
             throw GatewayError(
                 .rangeNotSatisfiable,
                 "The requested range starts past the end of the file, which has \(file.size) bytes."
             )
         }
-        return FileContent(
-            contentType: "application/octet-stream",
-            body: content.body(of: file, range: range),
-            isPartial: range != .whole
-        )
     }
 
     /// Unlinks a file's bytes after its row is gone, logging a failure.
