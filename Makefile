@@ -126,7 +126,7 @@ bench-proxy: deps
 ## head), each timed alone, and the multipart parser's pass over an upload (MB/s), in the separate package
 ## bench/micro/, release build; and the copy out of curl's write callback, memcpy against fg_copy_bytes
 ## (bench/curl_copy.c); figures in bench/results/micro.txt.
-bench-micro:
+bench-micro: deps
 	bash bench/micro.sh
 
 ## fuzz: the separate fuzz package (Fuzz/) built with -sanitize=fuzzer,address, each target (FUZZ_TARGETS, default
